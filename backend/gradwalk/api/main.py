@@ -1,0 +1,42 @@
+"""The FastAPI application: routers, error handlers, the static frontend.
+
+    uvicorn gradwalk.api.main:app     (what `make run`, the Dockerfile and compose run)
+"""
+
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .. import __version__
+from .routes import health
+
+FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Everything imported so far lives for the whole process: move it out of the
+    # collector's sight so full collections stay short under load.
+    gc.collect()
+    gc.freeze()
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="gradwalk",
+        version=__version__,
+        summary="Backpropagation, one step at a time: micrograd-style Value graphs with their forward and backward traces.",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    if FRONTEND_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""One APIRouter per concern; main.py includes them all."""

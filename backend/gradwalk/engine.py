@@ -1,0 +1,247 @@
+"""`Value`: micrograd's scalar autograd API on top of the tape.
+
+    >>> from gradwalk import Value
+    >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
+    >>> L = (a*b + 10).tanh(); L.backward()
+    >>> round(a.grad, 6)
+    -3.0
+
+Same names and semantics as micrograd (`data`, `grad`, `label`, `_prev`, `_op`,
+`backward()`, `_backward()`), plus `Value ** Value`, `log`, `sigmoid`, IEEE
+arithmetic that never raises, and a backward pass with no recursion limit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Union
+
+from . import ops
+from .ops import OPS
+from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, Tape, current_tape
+
+CONST_LEAF, INPUT_LEAF = LEAVES[CONST], LEAVES[INPUT]
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+def _as_float(x: object) -> float:
+    if isinstance(x, Value):
+        raise TypeError("Value(Value(...)) is not supported; use the Value itself")
+    if isinstance(x, (int, float)):
+        try:
+            return float(x)
+        except OverflowError:  # an int beyond double range
+            return math.copysign(math.inf, x)  # type: ignore[arg-type]
+    if hasattr(x, "__float__"):  # numpy scalars and friends
+        return float(x)  # type: ignore[arg-type]
+    raise TypeError(f"Value needs a number, not {type(x).__name__}")
+
+
+class Value:
+    """A scalar node: a handle (tape, index). Operators append to the tape."""
+
+    __slots__ = ("_tape", "_i")
+    _tape: Tape
+    _i: int
+
+    def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = "") -> None:
+        if _children or _op:
+            raise TypeError("gradwalk.Value builds children through its operators; pass only data and label")
+        tape = current_tape()
+        n = len(tape.data)
+        if n >= tape.compact_at:
+            tape.compact()
+            n = len(tape.data)
+        tape.rows += INPUT_LEAF
+        tape.data.append(data if data.__class__ is float else _as_float(data))
+        self._tape = tape
+        self._i = n
+        if label:
+            tape.labels[n] = str(label)
+
+    @classmethod
+    def _at(cls, tape: Tape, i: int) -> Value:
+        v = object.__new__(cls)
+        v._tape = tape
+        v._i = i
+        return v
+
+    @classmethod
+    def leaf(cls, data: Number, role: str = "input", label: str = "") -> Value:
+        """A leaf of the given role: "input", "param" (trainable) or "const" (no gradient)."""
+        tape = current_tape()
+        tape.maybe_compact()
+        v = cls._at(tape, tape.leaf(_as_float(data), ROLE_NAMES.index(role)))
+        if label:
+            tape.labels[v._i] = str(label)
+        return v
+
+    # ------------------------------------------------------------ micrograd's fields
+
+    @property
+    def data(self) -> float:
+        return self._tape.data[self._i]
+
+    @data.setter
+    def data(self, x: Number) -> None:
+        self._tape.data[self._i] = _as_float(x)
+
+    @property
+    def grad(self) -> float:
+        return self._tape.get_grad(self._i)
+
+    @grad.setter
+    def grad(self, x: Number) -> None:
+        self._tape.set_grad(self._i, _as_float(x))
+
+    @property
+    def label(self) -> str:
+        return self._tape.labels.get(self._i, "")
+
+    @label.setter
+    def label(self, name: str) -> None:
+        self._tape.labels[self._i] = str(name)
+
+    @property
+    def _prev(self) -> set[Value]:
+        return {Value._at(self._tape, j) for j in self._tape.operands(self._i)}
+
+    @property
+    def _op(self) -> str:
+        k = self._tape.kind(self._i)
+        return OPS[k - OP_BASE].symbol if k >= OP_BASE else ""
+
+    @property
+    def op(self) -> str | None:
+        """The op table name ("add", "tanh", ...), or None for a leaf."""
+        k = self._tape.kind(self._i)
+        return OPS[k - OP_BASE].name if k >= OP_BASE else None
+
+    @property
+    def role(self) -> str:
+        k = self._tape.kind(self._i)
+        return "op" if k >= OP_BASE else ROLE_NAMES[k]
+
+    @property
+    def operands(self) -> tuple[Value, ...]:
+        """The operands in order (a*a gives (a, a)); `_prev` is micrograd's unordered set."""
+        return tuple(Value._at(self._tape, j) for j in self._tape.operands(self._i))
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data})"
+
+    # Identity is the node, not the handle: `_prev` builds fresh handles, and
+    # micrograd's draw_dot code puts them in sets.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Value) and other._i == self._i and other._tape is self._tape
+
+    def __hash__(self) -> int:
+        return hash((id(self._tape), self._i))
+
+    # ------------------------------------------------------------ building nodes
+    # Operators are generated from the op table (see _binary_method below the class).
+
+    def _operand(self, other: Operand) -> int:
+        if isinstance(other, Value):
+            if other._tape is not self._tape:
+                raise ValueError("cannot combine Values built on different tapes (threads or fresh_tape blocks)")
+            return other._i
+        return self._tape.leaf(_as_float(other), CONST)
+
+    def __pos__(self) -> Value:
+        return self
+
+    # ------------------------------------------------------------ gradients
+
+    def backward(self) -> None:
+        """Fill `.grad` of every node this one depends on with d self / d node."""
+        tape = self._tape
+        if len(tape) >= tape.compact_at:
+            tape.compact()  # may renumber self._i
+        tape.backward(self._i)
+
+    def _backward(self) -> None:
+        """micrograd's per-node step: add local derivative x self.grad to each operand's grad."""
+        self._tape.propagate(self._i)
+
+    def zero_grad(self) -> None:
+        self._tape.set_grad(self._i, 0.0)
+
+    # Filled in below from the op table.
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = None  # type: ignore[assignment]
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = None  # type: ignore[assignment]
+    exp = log = tanh = relu = sigmoid = None  # type: ignore[assignment]
+
+
+# The hot path: one Python frame per operator plus the op's forward rule. This is
+# Tape.binary/unary inlined, which halves the cost of building a node.
+_new = object.__new__
+
+
+def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Value]:
+    kind = OP_BASE + code
+    forward = OPS[code].forward
+
+    def method(self: Value, other: Operand) -> Value:
+        tape = self._tape
+        data = tape.data
+        rows = tape.rows
+        if other.__class__ is Value and other._tape is tape:  # type: ignore[union-attr]
+            j = other._i  # type: ignore[union-attr]
+            y = data[j]
+        elif other.__class__ is float:  # a literal: a constant leaf, inlined for speed
+            j = len(data)
+            rows += CONST_LEAF
+            data.append(other)
+            y = other
+        else:
+            j = self._operand(other)
+            y = data[j]
+        i = self._i
+        if reflected:
+            out, db, da = forward(y, data[i])
+            rows += (kind, j, i, db, da)
+        else:
+            out, da, db = forward(data[i], y)
+            rows += (kind, i, j, da, db)
+        n = len(data)
+        data.append(out)
+        v = _new(Value)
+        v._tape = tape
+        v._i = n
+        return v
+
+    method.__name__ = f"__r{OPS[code].name}__" if reflected else f"__{OPS[code].name}__"
+    return method
+
+
+def _unary_method(code: int) -> Callable[[Value], Value]:
+    kind = OP_BASE + code
+    forward = OPS[code].forward
+
+    def method(self: Value) -> Value:
+        tape = self._tape
+        data = tape.data
+        i = self._i
+        out, da = forward(data[i])
+        n = len(data)
+        tape.rows += (kind, i, -1, da, 0.0)
+        data.append(out)
+        v = _new(Value)
+        v._tape = tape
+        v._i = n
+        return v
+
+    method.__name__ = OPS[code].name
+    method.__doc__ = f"{OPS[code].formula.replace('a', 'self')}, a new node."
+    return method
+
+
+for _dunder, _code in (("add", ops.ADD), ("sub", ops.SUB), ("mul", ops.MUL), ("truediv", ops.DIV), ("pow", ops.POW)):
+    setattr(Value, f"__{_dunder}__", _binary_method(_code, reflected=False))
+    setattr(Value, f"__r{_dunder}__", _binary_method(_code, reflected=True))
+Value.__neg__ = _unary_method(ops.NEG)  # type: ignore[method-assign]
+for _name in ops.FUNCTIONS:
+    setattr(Value, _name, _unary_method(ops.BY_NAME[_name].code))
