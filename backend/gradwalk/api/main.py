@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from .routes import health
+from .routes import export, expression, health, mlp
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
 
@@ -34,6 +34,9 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(health.router)
+    app.include_router(expression.router)
+    app.include_router(mlp.router)
+    app.include_router(export.router)
     if FRONTEND_DIR.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
     return app
