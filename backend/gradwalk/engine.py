@@ -33,7 +33,7 @@ def _as_float(x: object) -> float:
         try:
             return float(x)
         except OverflowError:  # an int beyond double range
-            return math.copysign(math.inf, x)  # type: ignore[arg-type]
+            return math.inf if x > 0 else -math.inf  # type: ignore[operator]
     if hasattr(x, "__float__"):  # numpy scalars and friends
         return float(x)  # type: ignore[arg-type]
     raise TypeError(f"Value needs a number, not {type(x).__name__}")
