@@ -1,0 +1,397 @@
+"""The parser: tokens -> statements whose expressions are postfix (RPN) instruction lists.
+
+An operator-precedence (Pratt / shunting-yard) parser driven by one loop and two
+explicit stacks, so no input can exhaust Python's recursion limit: a 30,000-term
+sum is a flat loop, and nesting (parentheses, unary signs, `**` chains) is counted
+and refused past `max_depth` as soon as the limit is crossed. Precedence and
+associativity are Python's: `-a**2` is `-(a**2)`, `a**b**c` is `a**(b**c)`,
+`2**-1` is `2**(-1)`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+from dataclasses import dataclass, field
+
+from ..ops import FUNCTIONS
+from .errors import SourceError
+from .tokens import END, EOF, NAME, NUM, OP, STR, Token
+
+DEFAULT_MAX_DEPTH = 200
+
+# Instructions: (code, argument, token). Codes:
+#   "num" float literal | "load" name | "value" (data, label) from Value(...)
+#   "bin" operator | "neg" | "fn" function name
+Instr = tuple[str, object, Token]
+
+BINARY_PREC = {"+": 10, "-": 10, "*": 20, "/": 20, "**": 40}
+UNARY_PREC = 30  # binds looser than ** (so -a**2 is -(a**2)), tighter than * and /
+AUGMENTED = ("+=", "-=", "*=", "/=")
+# Lines pasted from lecture code that mean nothing here but are harmless.
+IMPORTABLE = {"micrograd", "micrograd.engine", "gradwalk", "gradwalk.engine"}
+IMPORTABLE_NAMES = {"Value"}
+PLAIN_IMPORTS = {"math"}
+
+
+@dataclass(slots=True)
+class Statement:
+    kind: str  # "assign" | "leaf" | "label" | "expr" | "select" | "noop"
+    token: Token  # where the statement starts (for error positions)
+    target: str = ""  # assigned, relabelled or selected name
+    op: str = "="  # "=" or an augmented operator
+    code: list[Instr] = field(default_factory=list)
+    value: float = 0.0  # "leaf": the signed literal
+    label: str = ""  # "label": the new label
+
+
+def _error(msg: str, tok: Token, type_: str = "syntax") -> SourceError:
+    return SourceError(msg, type_, tok.line, tok.column)
+
+
+def _suggest(name: str, candidates: list[str] | tuple[str, ...] | set[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def _check_name(tok: Token) -> None:
+    if keyword.iskeyword(tok.text):
+        raise _error(f"'{tok.text}' is Python, not part of this language (only arithmetic on values)", tok)
+    if tok.text.startswith("__"):
+        raise _error(f"'{tok.text}': names starting with '__' are not allowed", tok)
+
+
+class Parser:
+    """Parse a whole program. Use `parse(tokens)`; see the module docstring."""
+
+    def __init__(self, tokens: list[Token], max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+        self.toks = tokens
+        self.i = 0
+        self.max_depth = max_depth
+        self.assigned: set[str] = set()
+
+    # ------------------------------------------------------------ helpers
+
+    def peek(self, k: int = 0) -> Token:
+        j = min(self.i + k, len(self.toks) - 1)
+        return self.toks[j]
+
+    def next(self) -> Token:
+        tok = self.toks[self.i]
+        if tok.kind != EOF:
+            self.i += 1
+        return tok
+
+    def is_op(self, tok: Token, *texts: str) -> bool:
+        return tok.kind == OP and tok.text in texts
+
+    def expect_op(self, text: str, after: str) -> Token:
+        tok = self.next()
+        if not self.is_op(tok, text):
+            raise _error(f"expected '{text}' {after}, found {tok.describe()}", tok)
+        return tok
+
+    def at_end(self, k: int = 0) -> bool:
+        return self.peek(k).kind in (END, EOF)
+
+    def end_statement(self) -> None:
+        tok = self.peek()
+        if tok.kind not in (END, EOF):
+            raise _error(f"unexpected {tok.describe()}: expected the end of the statement", tok)
+
+    # ------------------------------------------------------------ statements
+
+    def program(self) -> list[Statement]:
+        out: list[Statement] = []
+        while self.peek().kind != EOF:
+            if self.peek().kind == END:
+                self.next()
+                continue
+            out.append(self.statement())
+            self.end_statement()
+        return out
+
+    def statement(self) -> Statement:
+        t0, t1, t2 = self.peek(), self.peek(1), self.peek(2)
+        if t0.kind == NAME and t0.text in ("import", "from"):
+            return self.import_line()
+        if t0.kind == NAME and t0.text == "draw_dot" and self.is_op(t1, "("):
+            # draw_dot(L): selects L as the output, draws nothing here
+            self.i += 2
+            name = self.next()
+            if name.kind != NAME:
+                raise _error("draw_dot(...) takes the name of a value, e.g. draw_dot(L)", name)
+            self.expect_op(")", "after draw_dot(name")
+            return Statement("select", t0, target=name.text)
+        if t0.kind == NAME and self.is_op(t1, "."):
+            if t2.kind == NAME and t2.text == "backward" and self.is_op(self.peek(3), "("):
+                self.i += 4
+                self.expect_op(")", "after .backward(")
+                return Statement("select", t0, target=t0.text)
+            if t2.kind == NAME and t2.text == "label" and self.is_op(self.peek(3), "="):
+                self.i += 4
+                s = self.next()
+                if s.kind != STR:
+                    raise _error("a label is a string in quotes: e.label = 'e'", s)
+                return Statement("label", t0, target=t0.text, label=s.text)
+            if t2.kind == NAME and t2.text in ("data", "grad") and self.is_op(self.peek(3), "=", *AUGMENTED):
+                raise _error(f"setting .{t2.text} is not part of the language: give the value when you create it", t2)
+        if t0.kind == NAME and self.is_op(t1, "=", *AUGMENTED):
+            _check_name(t0)
+            if t0.text in ("Value", "draw_dot"):
+                raise _error(f"'{t0.text}' is a built-in name and cannot be assigned", t0)
+            self.i += 2
+            self.assigned.add(t0.text)
+            if t1.text == "=":
+                literal = self.signed_literal()
+                if literal is not None:
+                    return Statement("leaf", t0, target=t0.text, value=literal)
+            return Statement("assign", t0, target=t0.text, op=t1.text, code=self.expression())
+        return Statement("expr", t0, code=self.expression())
+
+    def signed_literal(self) -> float | None:
+        """`-3.0` followed by the end of the statement: one leaf (micrograd's Value(-3.0))."""
+        tok, k = self.peek(), 0
+        sign = 1.0
+        if self.is_op(tok, "-", "+"):
+            sign = -1.0 if tok.text == "-" else 1.0
+            k = 1
+        num = self.peek(k)
+        if num.kind == NUM and self.at_end(k + 1):
+            self.i += k + 1
+            return sign * num.value
+        return None
+
+    def import_line(self) -> Statement:
+        first = self.next()
+        if first.text == "import":
+            mod = self.dotted()
+            if mod not in PLAIN_IMPORTS:
+                raise _error(f"imports are not part of the language ('import {mod}'); only 'import math' is accepted", first)
+            return Statement("noop", first)
+        mod = self.dotted()
+        tok = self.next()
+        if not (tok.kind == NAME and tok.text == "import"):
+            raise _error(f"expected 'import' after 'from {mod}', found {tok.describe()}", tok)
+        names = [self.next()]
+        while self.is_op(self.peek(), ","):
+            self.next()
+            names.append(self.next())
+        bad = [n.text for n in names if n.text not in IMPORTABLE_NAMES]
+        if mod not in IMPORTABLE or bad:
+            raise _error(
+                f"imports are not part of the language ('from {mod} import ...'); "
+                "only 'from micrograd.engine import Value' is accepted, as a no-op",
+                first,
+            )
+        return Statement("noop", first)
+
+    def dotted(self) -> str:
+        tok = self.next()
+        if tok.kind != NAME:
+            raise _error(f"expected a module name, found {tok.describe()}", tok)
+        parts = [tok.text]
+        while self.is_op(self.peek(), "."):
+            self.next()
+            tok = self.next()
+            if tok.kind != NAME:
+                raise _error(f"expected a module name, found {tok.describe()}", tok)
+            parts.append(tok.text)
+        return ".".join(parts)
+
+    # ------------------------------------------------------------ expressions
+
+    def value_call(self, head: Token) -> Instr:
+        """Value(2.0), Value(-3.0, label='b'), Value(data=2.0): a literal leaf."""
+        self.expect_op("(", "after Value")
+        data: float | None = None
+        label = ""
+        first = True
+        while not self.is_op(self.peek(), ")"):
+            if not first:
+                self.expect_op(",", "between the arguments of Value(...)")
+                if self.is_op(self.peek(), ")"):
+                    break
+            first = False
+            tok = self.peek()
+            if tok.kind == NAME and self.is_op(self.peek(1), "="):
+                self.i += 2
+                if tok.text == "label":
+                    s = self.next()
+                    if s.kind != STR:
+                        raise _error("label= takes a string in quotes: Value(2.0, label='a')", s)
+                    label = s.text
+                    continue
+                if tok.text != "data":
+                    raise _error(f"Value(...) has no argument '{tok.text}' (use Value(2.0, label='a'))", tok)
+            elif data is not None:
+                raise _error("Value(...) takes one number and an optional label='...'", tok)
+            sign = 1.0
+            num = self.next()
+            if self.is_op(num, "-", "+"):
+                sign = -1.0 if num.text == "-" else 1.0
+                num = self.next()
+            if num.kind != NUM:
+                raise _error(
+                    "Value(...) takes a number, e.g. Value(2.0); build expressions with operators instead", num
+                )
+            data = sign * num.value
+        self.next()  # ")"
+        if data is None:
+            raise _error("Value(...) needs a number, e.g. Value(2.0)", head)
+        return ("value", (data, label), head)
+
+    def expression(self) -> list[Instr]:
+        """One expression up to the end of the statement, as postfix code."""
+        out: list[Instr] = []
+        emit = out.append
+        # stack entries: (kind, precedence, token); kind is "bin", "neg", "pos", "(" or "call"
+        stack: list[tuple[str, int, Token]] = []
+        depth = 0
+        max_depth = self.max_depth
+        operand = True  # expecting an operand (prefix position)
+        toks = self.toks
+        while True:
+            tok = toks[self.i]
+            kind, text = tok.kind, tok.text
+            if operand:
+                if kind == NUM:
+                    emit(("num", tok.value, tok))
+                    operand = False
+                elif kind == NAME:
+                    _check_name(tok)
+                    nxt = toks[self.i + 1]
+                    if nxt.kind == OP and nxt.text == "(":
+                        if text == "Value":
+                            self.i += 1
+                            emit(self.value_call(tok))
+                            operand = False
+                            continue
+                        self.check_function(tok)
+                        self.i += 1
+                        stack.append(("call", 0, tok))
+                        depth += 1
+                    else:
+                        emit(("load", text, tok))
+                        operand = False
+                elif kind == OP and text in ("-", "+", "("):
+                    stack.append(("neg" if text == "-" else "pos" if text == "+" else "(", UNARY_PREC, tok))
+                    depth += 1
+                elif kind == STR:
+                    raise _error("a string can only be a label: Value(2.0, label='a') or e.label = 'e'", tok)
+                elif kind in (END, EOF) or (kind == OP and text == ")"):
+                    raise _error(f"the expression is incomplete: expected a value before {tok.describe()}", tok)
+                else:
+                    raise _error(f"expected a number, a name or '(' but found {tok.describe()}", tok)
+                if depth > max_depth:
+                    raise _error(
+                        f"nesting deeper than {max_depth} (parentheses, unary signs and ** chains count)",
+                        tok,
+                        "limit.depth",
+                    )
+                self.i += 1
+                continue
+
+            # infix position: after a complete operand
+            if kind == OP and text in BINARY_PREC:
+                prec = BINARY_PREC[text]
+                right = text == "**"
+                while stack:
+                    top = stack[-1]
+                    if top[0] in ("(", "call") or top[1] < prec or (top[1] == prec and right):
+                        break
+                    stack.pop()
+                    if top[0] != "bin" or top[2].text == "**":
+                        depth -= 1
+                    emit(self.reduce(top))
+                stack.append(("bin", prec, tok))
+                if right:
+                    depth += 1
+                    if depth > max_depth:
+                        raise _error(
+                            f"nesting deeper than {max_depth} (parentheses, unary signs and ** chains count)",
+                            tok,
+                            "limit.depth",
+                        )
+                operand = True
+                self.i += 1
+            elif kind == OP and text == ")":
+                while stack and stack[-1][0] not in ("(", "call"):
+                    top = stack.pop()
+                    if top[0] != "bin" or top[2].text == "**":
+                        depth -= 1
+                    emit(self.reduce(top))
+                if not stack:
+                    raise _error("this ')' has no matching '('", tok)
+                top = stack.pop()
+                depth -= 1
+                if top[0] == "call":
+                    emit(("fn", top[2].text, top[2]))
+                self.i += 1
+            elif kind == OP and text == ".":
+                self.i += 1
+                emit(self.method(tok))
+            elif kind in (END, EOF):
+                while stack:
+                    top = stack.pop()
+                    if top[0] in ("(", "call"):
+                        raise _error("this '(' is never closed", top[2])
+                    emit(self.reduce(top))
+                return out
+            elif kind == OP and text == ",":
+                call = next((e for e in reversed(stack) if e[0] in ("(", "call")), None)
+                if call is not None and call[0] == "call":
+                    raise _error(f"'{call[2].text}' takes exactly 1 argument", tok, "arity")
+                raise _error("',' is only allowed between the arguments of Value(...)", tok)
+            elif kind == OP and text in ("=", *AUGMENTED):
+                raise _error(
+                    f"'{text}' can only follow a name at the start of a statement (name {text} expression)", tok
+                )
+            elif kind == OP and text == "(":
+                raise _error("only functions can be called, e.g. tanh(x) or x.tanh()", tok)
+            else:
+                raise _error(f"missing operator before {tok.describe()}", tok)
+
+    @staticmethod
+    def reduce(entry: tuple[str, int, Token]) -> Instr:
+        kind, _, tok = entry
+        if kind == "bin":
+            return ("bin", tok.text, tok)
+        return (kind, None, tok)  # "neg" or "pos"
+
+    def check_function(self, tok: Token) -> None:
+        name = tok.text
+        if name in FUNCTIONS:
+            if self.is_op(self.peek(2), ")"):
+                raise _error(f"'{name}' takes exactly 1 argument, e.g. {name}(x)", self.peek(2), "arity")
+            return
+        if name == "draw_dot":
+            raise _error("draw_dot(name) is accepted only as a statement of its own", tok)
+        raise _error(f"unknown function '{name}'{_suggest(name, FUNCTIONS)}", tok, "name")
+
+    def method(self, dot: Token) -> Instr:
+        tok = self.next()
+        if tok.kind != NAME:
+            raise _error(f"expected a method name after '.', found {tok.describe()}", tok)
+        name = tok.text
+        if name in FUNCTIONS:
+            self.expect_op("(", f"after .{name}")
+            if not self.is_op(self.peek(), ")"):
+                raise _error(f".{name}() takes no arguments", self.peek(), "arity")
+            self.next()
+            return ("fn", name, tok)
+        if name == "label":
+            raise _error("'.label' can only be assigned, as a statement: e.label = 'e'", tok)
+        if name in ("data", "grad"):
+            raise _error(f"reading .{name} is not part of the language: every node's {name} is in the result", tok)
+        if name == "backward":
+            raise _error("x.backward() is accepted only as a statement of its own", tok)
+        if name.startswith("_"):
+            raise _error(f"'{name}': private attributes are not part of the language", tok, "name")
+        raise _error(f"unknown method '{name}'{_suggest(name, FUNCTIONS)}", tok, "name")
+
+
+def parse(tokens: list[Token], max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[list[Statement], set[str]]:
+    """Statements of a tokenized program and the set of names it assigns."""
+    p = Parser(tokens, max_depth)
+    return p.program(), p.assigned

@@ -1,0 +1,143 @@
+"""The tokenizer: source text -> a flat list of tokens with 1-based line and column.
+
+ASCII only outside comments: any other character (look-alike letters, Arabic-Indic
+digits, control characters, lone surrogates) is an error naming the character and
+where it is. Newlines inside parentheses are ignored, as in Python, so multi-line
+calls paste as-is; `;` and newlines end statements.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .errors import SourceError, describe_char
+
+NUM, NAME, STR, OP, END, EOF = "number", "name", "string", "operator", "end of statement", "end of input"
+
+# One alternation, tried in order at each position; group names are token kinds.
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>[ \t]+|\\\r?\n)                                  # blanks and backslash line continuations
+  | (?P<comment>\#[^\n]*)
+  | (?P<newline>\r?\n|;|\r)
+  | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<string>'[^'\\\n]*'|"[^"\\\n]*")
+  | (?P<op>\*\*|[-+*/]=|[-+*/(),.=])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    text: str
+    line: int
+    column: int
+    value: float = 0.0  # numbers only
+
+    def describe(self) -> str:
+        if self.kind in (END, EOF):
+            return "the end of the statement" if self.kind == END and self.text == ";" else self.kind
+        return f"'{self.text}'"
+
+
+def _check_characters(source: str, line_starts: list[int]) -> None:
+    """Reject the first non-ASCII or control character outside a comment."""
+    if source.isascii() and not _CONTROL.search(source):
+        return
+    in_comment = False
+    in_string = ""
+    for pos, ch in enumerate(source):
+        if ch == "\n":
+            in_comment, in_string = False, ""
+            continue
+        if in_comment:
+            continue
+        if in_string:
+            if ch == in_string:
+                in_string = ""
+        elif ch == "#":
+            in_comment = True
+            continue
+        elif ch in "'\"":
+            in_string = ch
+        code = ord(ch)
+        if code >= 127 or (code < 32 and ch not in "\t\r"):
+            line, column = _position(line_starts, pos)
+            kind = "a control character" if code < 32 or code == 127 else "not ASCII"
+            hint = " (only ASCII letters, digits and operators are allowed outside comments)"
+            raise SourceError(f"character {describe_char(ch)} is {kind}{hint}", "character", line, column)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _position(line_starts: list[int], pos: int) -> tuple[int, int]:
+    from bisect import bisect_right
+
+    k = bisect_right(line_starts, pos) - 1
+    return k + 1, pos - line_starts[k] + 1
+
+
+def tokenize(source: str) -> tuple[list[Token], list[str]]:
+    """Tokens of `source` (ending with EOF) and warnings (literals out of double range)."""
+    line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+    _check_characters(source, line_starts)
+    tokens: list[Token] = []
+    warnings: list[str] = []
+    depth = 0  # open parentheses: newlines inside them do not end a statement
+    pos, n = 0, len(source)
+    line, line_start = 1, 0
+    match = _TOKEN.match
+    append = tokens.append
+    while pos < n:
+        m = match(source, pos)
+        if m is None:
+            ch = source[pos]
+            col = pos - line_start + 1
+            if ch in "'\"":
+                raise SourceError("this string is not closed on its line (escapes are not supported)", "syntax", line, col)
+            raise SourceError(f"character {describe_char(ch)} is not part of the language", "syntax", line, col)
+        kind = m.lastgroup
+        text = m.group()
+        col = pos - line_start + 1
+        if kind == "op":
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+            append(Token(OP, text, line, col))
+        elif kind == "name":
+            append(Token(NAME, text, line, col))
+        elif kind == "number":
+            if m.end() < n and (source[m.end()].isalnum() or source[m.end()] == "_"):
+                bad = source[m.end()]
+                raise SourceError(
+                    f"malformed number '{text}{bad}...' (numbers look like 2, -3.5, 1.5e-3, 2E2)",
+                    "syntax",
+                    line,
+                    col,
+                )
+            value = float(text)
+            if math.isinf(value):
+                warnings.append(f"line {line}, column {col}: the literal {text[:40]} is too large for a double: Infinity")
+            append(Token(NUM, text, line, col, value))
+        elif kind == "string":
+            append(Token(STR, text[1:-1], line, col))
+        elif kind == "newline":
+            if text == ";" or depth <= 0:
+                append(Token(END, text, line, col))
+        # ws and comments produce nothing
+        end = m.end()
+        if kind in ("newline", "ws") and "\n" in text:
+            line += 1
+            line_start = end
+        elif kind == "newline" and text == "\r":
+            pass
+        pos = end
+    append(Token(EOF, "", line, pos - line_start + 1))
+    return tokens, warnings
