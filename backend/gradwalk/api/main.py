@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from . import errors
 from .routes import export, expression, health, mlp
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
@@ -33,6 +34,7 @@ def create_app() -> FastAPI:
         summary="Backpropagation, one step at a time: micrograd-style Value graphs with their forward and backward traces.",
         lifespan=lifespan,
     )
+    errors.install(app)
     app.include_router(health.router)
     app.include_router(expression.router)
     app.include_router(mlp.router)

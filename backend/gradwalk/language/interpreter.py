@@ -174,7 +174,8 @@ def run(
         v = r.env.get(output)
         if v is None:
             known = ", ".join(sorted(r.env)) or "none"
-            raise SourceError(f"output '{output}' is not a name assigned in the source (names: {known})", "output")
+            shown = output.encode("ascii", "backslashreplace").decode()[:80]
+            raise SourceError(f"output '{shown}' is not a name assigned in the source (names: {known})", "output")
         return Result(v, output, r.env, warnings)
     if selected is not None:
         return Result(selected[1], selected[0], r.env, warnings)

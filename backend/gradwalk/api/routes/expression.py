@@ -1,5 +1,195 @@
-"""Routes for expression requests (being built: see the open issue)."""
+"""Expression routes: POST /api/v1/expression (source -> Graph JSON), GET /api/v1/ops, GET /api/v1/examples.
 
-from fastapi import APIRouter
+`expression_graph(req)` is the whole computation as a plain function (the export
+routes reuse it); the route runs it off the event loop with `compute`.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, Field
+
+from ...examples import EXAMPLES
+from ...language import SourceError, run
+from ...ops import FUNCTIONS, OPS
+from ...tape import fresh_tape
+from ...trace import trace
+from ..common import StrictModel, compute, json_response
+from ..settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["expression"])
+
+LECTURE_L = "a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * f"
+
+
+class ExpressionRequest(StrictModel):
+    """A program in gradwalk's expression language (SPEC §2) and what to return."""
+
+    source: str = Field(
+        description="The program: statements separated by newlines or ';'. micrograd snippets paste as-is.",
+        examples=[LECTURE_L, "x = Value(2.0, label='x')\no = ((x*2).exp() - 1) / ((x*2).exp() + 1)"],
+    )
+    output: str | None = Field(
+        None,
+        description="Name of the variable to differentiate; default: the value of the last statement "
+        "(or the name in a trailing `L.backward()` / `draw_dot(L)`).",
+        examples=[None, "d"],
+    )
+    layout: bool = Field(False, description="Add a `layout` object (coordinates for every node and edge).")
+
+
+# ---------------------------------------------------------------- response models (documentation only)
+
+Number = float | Literal["NaN", "Infinity", "-Infinity"]
+
+
+class GraphNode(BaseModel):
+    id: str = Field(examples=["n0"])
+    label: str
+    op: str | None = Field(description="Op table name (add, mul, tanh, ...), null for leaves.")
+    symbol: str | None = Field(description="micrograd's `_op` string shown in the op node.")
+    data: Number
+    grad: Number
+    role: Literal["input", "param", "const", "op"]
+    group: str | None = Field(description="Collapse group (MLP neurons); null for expressions.")
+
+
+class GraphEdge(BaseModel):
+    source: str
+    target: str
+    operand: int = Field(description="0 for the left operand, 1 for the right.")
+
+
+class Update(BaseModel):
+    node: str
+    local: Number = Field(description="d(step node)/d(node)")
+    delta: Number = Field(description="local * grad of the step node")
+    grad: Number = Field(description="the node's running grad after this update")
+
+
+class BackwardStep(BaseModel):
+    node: str
+    grad: Number
+    updates: list[Update]
+
+
+class GraphResponse(BaseModel):
+    """Graph JSON (SPEC §3)."""
+
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    output: str
+    forward: list[str]
+    backward: list[BackwardStep]
+    warnings: list[str]
+    variables: dict[str, str] = Field(description="Every source name whose value is in the graph -> its node id.")
+    output_name: str | None = Field(description="The source name of the output, when it has one.")
+    layout: dict[str, Any] | None = Field(None, description="Present when the request asked for it.")
+
+
+class ErrorEntry(BaseModel):
+    msg: str
+    type: str
+    line: int | None = Field(None, description="1-based, for errors in the source")
+    column: int | None = Field(None, description="1-based, for errors in the source")
+
+
+class ErrorResponse(BaseModel):
+    detail: list[ErrorEntry]
+
+
+class OpInfo(BaseModel):
+    name: str
+    symbol: str
+    arity: int
+    formula: str
+    local_derivatives: dict[str, str] = Field(description="d result / d operand, by operand name (a, b).")
+    function: bool = Field(description="Callable by name in the language: f(x) and x.f().")
+
+
+class ExampleInfo(BaseModel):
+    id: str
+    title: str
+    lesson: str
+    source: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "Body or source over its size limit."},
+    422: {"model": ErrorResponse, "description": "Invalid body, or an error in the source (with line and column)."},
+}
+
+# ---------------------------------------------------------------- the computation
+
+
+def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
+    """Parse, run, trace (and lay out) one request: the full response dict. Raises HTTPException (413/422)."""
+    settings = get_settings()
+    with fresh_tape():
+        try:
+            result = run(
+                req.source,
+                req.output,
+                max_nodes=settings.max_nodes,
+                max_depth=settings.max_depth,
+                max_source_bytes=settings.max_source_bytes,
+            )
+        except SourceError as e:
+            status = 413 if e.type == "limit.source_bytes" else 422
+            detail = e.as_detail()
+            detail["loc"] = ["body", "output" if e.type == "output" else "source"]
+            raise HTTPException(status_code=status, detail=[detail]) from None
+        graph = trace(result.output)
+        root = result.output._i
+        order = [i for i, seen in enumerate(result.output._tape.reachable(root)) if seen]
+    variables: dict[str, str] = {}
+    for name, v in result.names.items():
+        k = bisect_left(order, v._i)
+        if k < len(order) and order[k] == v._i:
+            variables[name] = f"n{k}"
+    graph["warnings"] = result.warnings + graph["warnings"]
+    graph["variables"] = variables
+    graph["output_name"] = result.output_name
+    if req.layout:
+        from ...layout import compute_layout
+
+        graph["layout"] = compute_layout(
+            graph, dot_max_nodes=settings.dot_max_nodes, dot_timeout=settings.dot_timeout_seconds
+        )
+    return graph
+
+
+@router.post(
+    "/expression",
+    summary="Run an expression: forward, backward and the step-by-step trace",
+    response_model=GraphResponse,
+    responses=ERRORS,
+)
+async def expression(req: ExpressionRequest) -> Response:
+    return json_response(await compute(expression_graph, req))
+
+
+_OPS_LISTING = [
+    {
+        "name": op.name,
+        "symbol": op.symbol,
+        "arity": op.arity,
+        "formula": op.formula,
+        "local_derivatives": dict(zip("ab", op.local_formulas, strict=False)),
+        "function": op.name in FUNCTIONS,
+    }
+    for op in OPS
+]
+
+
+@router.get("/ops", summary="Every operation with its formula and local derivatives", response_model=list[OpInfo])
+async def list_ops() -> Response:
+    return json_response(_OPS_LISTING)
+
+
+@router.get("/examples", summary="Curated examples, each with a one-line lesson", response_model=list[ExampleInfo])
+async def list_examples() -> Response:
+    return json_response([e.as_dict() for e in EXAMPLES])

@@ -1,0 +1,140 @@
+"""Error handling for the whole app: every error is {"detail": [{"msg", "type", ...}]}.
+
+- RequestValidationError -> 422 with msg/type/loc only: FastAPI's default echoes the
+  rejected input, and a rejected NaN or lone surrogate then fails to serialise (a 500).
+- HTTPException (ours, Starlette's 404/405) -> its status, in the same list shape.
+- BodyLimit, a pure-ASGI middleware: 413 past `max_body_bytes` (Content-Length checked
+  first, streamed bytes counted), and 422 for a JSON body that is not strict JSON
+  (NaN, Infinity, 1e400, lone surrogates, bad UTF-8), so no route ever sees one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .settings import get_settings
+
+
+def _body(status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps({"detail": detail}), status_code=status, media_type="application/json", headers=headers)
+
+
+def _safe_str(x: object) -> str:
+    # never let a lone surrogate reach the encoder
+    return str(x).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _loc_part(x: object) -> str | int:
+    return x if isinstance(x, int) and not isinstance(x, bool) else _safe_str(x)
+
+
+async def validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    detail = [
+        {
+            "msg": _safe_str(e.get("msg", "invalid input")),
+            "type": _safe_str(e.get("type", "value_error")),
+            "loc": [_loc_part(p) for p in e.get("loc", ())],
+        }
+        for e in exc.errors()
+    ]
+    return _body(422, detail or [{"msg": "invalid request", "type": "value_error", "loc": []}])
+
+
+async def http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail
+    if not (isinstance(detail, list) and all(isinstance(d, dict) and "msg" in d and "type" in d for d in detail)):
+        detail = [{"msg": _safe_str(detail), "type": f"http.{exc.status_code}"}]
+    try:
+        return _body(exc.status_code, detail, headers=exc.headers)
+    except TypeError:  # something unserialisable slipped into an extra field
+        return _body(exc.status_code, [{"msg": _safe_str(d.get("msg")), "type": _safe_str(d.get("type"))} for d in detail])
+
+
+async def internal_error(_request: Request, _exc: Exception) -> Response:
+    return _body(500, [{"msg": "internal error (a bug: please report it with the request)", "type": "internal"}])
+
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class BodyLimit:
+    """Pure-ASGI: read the request body up to the limit, reject it early (413) or when it is not strict JSON (422)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().max_body_bytes
+        headers = dict(scope.get("headers") or ())
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = -1
+            if declared < 0:
+                await _body(400, [{"msg": "invalid Content-Length header", "type": "http.400"}])(scope, receive, send)
+                return
+            if declared > limit:
+                await self.too_large(scope, receive, send, limit)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self.too_large(scope, receive, send, limit)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        if body and (not content_type or "json" in content_type):
+            try:
+                orjson.loads(body)
+            except orjson.JSONDecodeError as e:
+                msg = f"the body is not valid JSON ({_safe_str(e.msg)} at line {e.lineno}, column {e.colno})"
+                detail = [{"msg": msg, "type": "json_invalid", "loc": ["body"], "line": e.lineno, "column": e.colno}]
+                await _body(422, detail)(scope, receive, send)
+                return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        msg = f"the request body is larger than the max_body_bytes limit of {limit} bytes"
+        await _body(413, [{"msg": msg, "type": "limit.body_bytes", "limit": limit}])(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers and the body middleware on `app`."""
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(BodyLimit)

@@ -1,0 +1,133 @@
+"""Curated examples for the expression editor: a title, a one-line lesson and the source.
+
+Every example from the seed texts is here (the lecture's L graph, the tanh neuron
+that seed 002 checks against PyTorch, tanh built from exp, micrograd's test_engine
+expressions) plus a few that each show one thing about backpropagation.
+tests/golden/examples.json holds PyTorch's grads for each (tests/oracles/make_examples_golden.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    title: str
+    lesson: str
+    source: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+EXAMPLES: tuple[Example, ...] = (
+    Example(
+        "lecture-L",
+        "The lecture's first graph: L = (a*b + c) * f",
+        "Multiplication routes the upstream gradient through the other operand: dL/da = b * dL/de.",
+        "a = Value(2.0, label='a')\n"
+        "b = Value(-3.0, label='b')\n"
+        "c = Value(10.0, label='c')\n"
+        "e = a*b; e.label = 'e'\n"
+        "d = e + c; d.label = 'd'\n"
+        "f = Value(-2.0, label='f')\n"
+        "L = d * f; L.label = 'L'\n",
+    ),
+    Example(
+        "neuron-tanh",
+        "A neuron: o = tanh(x1*w1 + x2*w2 + b)",
+        "tanh'(n) = 1 - o**2 = 0.5 here, so every input's grad is half of what the sum alone would give.",
+        "x1 = Value(2.0, label='x1')\n"
+        "x2 = Value(0.0, label='x2')\n"
+        "w1 = Value(-3.0, label='w1')\n"
+        "w2 = Value(1.0, label='w2')\n"
+        "b = Value(6.8813735870195432, label='b')\n"
+        "x1w1 = x1*w1; x1w1.label = 'x1*w1'\n"
+        "x2w2 = x2*w2; x2w2.label = 'x2*w2'\n"
+        "x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'\n"
+        "n = x1w1x2w2 + b; n.label = 'n'\n"
+        "o = n.tanh(); o.label = 'o'\n"
+        "o.backward()\n",
+    ),
+    Example(
+        "neuron-tanh-from-exp",
+        "The same neuron, tanh built from exp",
+        "Breaking tanh into exp, -, +, / gives more nodes but exactly the same grads: the chain rule composes.",
+        "x1 = Value(2.0, label='x1')\n"
+        "x2 = Value(0.0, label='x2')\n"
+        "w1 = Value(-3.0, label='w1')\n"
+        "w2 = Value(1.0, label='w2')\n"
+        "b = Value(6.8813735870195432, label='b')\n"
+        "n = x1*w1 + x2*w2 + b; n.label = 'n'\n"
+        "e = (2*n).exp(); e.label = 'e'\n"
+        "o = (e - 1) / (e + 1); o.label = 'o'\n"
+        "o.backward()\n",
+    ),
+    Example(
+        "neuron-seed-000",
+        "A neuron from the first seed: tanh(x1*w1 + x2*w2 + b)",
+        "Here n = 7.8, so tanh is saturated: o is almost 1 and the grads are tiny.",
+        "x1 = Value(1.0)\nx2 = Value(2.0)\nw1 = Value(6.0)\nw2 = Value(-4.0)\nb = Value(9.8)\n"
+        "x1w1 = x1*w1\nx2w2 = x2*w2\nx1w1x2w2 = x1w1 + x2w2\nn = x1w1x2w2 + b\no = n.tanh()\n",
+    ),
+    Example(
+        "tanh-of-x",
+        "tanh(x) written out: ((x*2).exp() - 1) / ((x*2).exp() + 1)",
+        "Two exp branches meet again in the division; their gradients add up at x.",
+        "x = Value(2.0, label='x')\no = ((x*2).exp() - 1) / ((x*2).exp() + 1)\n",
+    ),
+    Example(
+        "micrograd-sanity-check",
+        "micrograd's test_sanity_check",
+        "x is used in many places: its grad is the sum over every path to y (46 here).",
+        "x = Value(-4.0)\nz = 2 * x + 2 + x\nq = z.relu() + z * x\nh = (z * z).relu()\ny = h + q + q * x\ny.backward()\n",
+    ),
+    Example(
+        "micrograd-more-ops",
+        "micrograd's test_more_ops",
+        "Augmented assignments (c += ...) build new nodes; relu passes a gradient only where its input is positive.",
+        "a = Value(-4.0)\nb = Value(2.0)\nc = a + b\nd = a * b + b**3\n"
+        "c += c + 1\nc += 1 + c + (-a)\nd += d * 2 + (b + a).relu()\nd += 3 * d + (b - a).relu()\n"
+        "e = c - d\nf = e**2\ng = f / 2.0\ng += 10.0 / f\ng.backward()\n",
+    ),
+    Example(
+        "fan-out-square",
+        "Fan-out: a*a",
+        "One value used twice gets two gradient contributions that add: d(a*a)/da = a + a = 2a.",
+        "a = 3.0\nL = a*a\n",
+    ),
+    Example(
+        "fan-out-sum",
+        "Fan-out: b = a + a",
+        "micrograd's famous bug: with = instead of += the grad of a would be 1, not 2.",
+        "a = Value(3.0, label='a')\nb = a + a; b.label = 'b'\nb.backward()\n",
+    ),
+    Example(
+        "saturation",
+        "Saturation: tanh(10)",
+        "tanh is flat far from 0: 1 - tanh(10)**2 is about 8e-9, so almost no gradient gets through.",
+        "x = 10.0\ny = tanh(x)\n",
+    ),
+    Example(
+        "derivative-f",
+        "f(x) = 3*x**2 - 4*x + 5 at x = 3",
+        "The derivative 6x - 4 = 14 is what finite differences approach in the lecture.",
+        "x = 3.0\nf = 3*x**2 - 4*x + 5\n",
+    ),
+    Example(
+        "precedence",
+        "Python's precedence: -a**2 and a**b**c",
+        "-a**2 is -(a**2) and a**b**c is a**(b**c); a named exponent gets a gradient, a literal one does not.",
+        "a = 2.0\nb = 3.0\nc = 0.5\nk = -a**2 + a**b**c\n",
+    ),
+    Example(
+        "overflow",
+        "Overflow: exp(1000) is Infinity",
+        "A double tops out near 1.8e308: exp(1000) and its gradient are Infinity, and a warning says where it began.",
+        "x = 1000.0\ny = exp(x)\n",
+    ),
+)
+
+BY_ID: dict[str, Example] = {e.id: e for e in EXAMPLES}
