@@ -1,0 +1,273 @@
+/**
+ * SVG drawing of a layout view (value records `label | data | grad`, op nodes, edges),
+ * with pan, zoom and fit. Built once per view as one markup string; playback then
+ * touches only the nodes a step changed (`update`) and the few highlighted elements
+ * (`highlight`), so stepping stays cheap at thousands of nodes.
+ */
+import { fmt } from './player.js';
+
+const SVGNS = 'http://www.w3.org/2000/svg';
+
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const r1 = (x) => Math.round(x * 10) / 10;
+
+/** A polyline as a smooth path: straight ends, quadratic bends through the midpoints. */
+function pathOf(points) {
+  if (!points || points.length < 2) return '';
+  let d = `M${r1(points[0][0])},${r1(points[0][1])}`;
+  if (points.length === 2) return `${d}L${r1(points[1][0])},${r1(points[1][1])}`;
+  for (let k = 1; k < points.length - 1; k++) {
+    const [x, y] = points[k];
+    const [nx, ny] = points[k + 1];
+    const mx = k === points.length - 2 ? nx : (x + nx) / 2;
+    const my = k === points.length - 2 ? ny : (y + ny) / 2;
+    d += `Q${r1(x)},${r1(y)} ${r1(mx)},${r1(my)}`;
+  }
+  return d;
+}
+
+export class GraphView {
+  /** @param {SVGSVGElement} svg */
+  constructor(svg, { onNodeClick } = {}) {
+    this.svg = svg;
+    this.onNodeClick = onNodeClick || (() => {});
+    this.scale = 1;
+    this.tx = 0;
+    this.ty = 0;
+    this.valueEls = new Map(); // node index -> {g, data, grad, cell}
+    this.shown = []; // node index -> last drawn "data|grad|state" (skip unchanged writes)
+    this.hl = []; // highlighted elements, cleared on the next highlight
+    this.installPanZoom();
+  }
+
+  /**
+   * Draw `view` (a contracts.md View) for indexed graph `g`. Value nodes carry data-node-id
+   * and data-label; op nodes carry data-op-for; group boxes carry data-group.
+   */
+  draw(view, g) {
+    this.g = g;
+    this.view = view;
+    this.valueEls.clear();
+    this.opEls = new Map();
+    this.groupEls = new Map();
+    this.groupOf = new Map(); // node index -> group element (collapsed views)
+    this.edgesInto = new Map(); // target drawn id -> [path]
+    this.shown = new Array(g.n).fill('');
+    const parts = [];
+    parts.push('<g class="edges">');
+    view.edges.forEach((e, k) => {
+      parts.push(`<path class="e" data-k="${k}" d="${pathOf(e.points)}"/>`);
+    });
+    parts.push('</g><g class="nodes">');
+    for (const vn of view.nodes) parts.push(this.nodeMarkup(vn, g));
+    parts.push('</g>');
+    const vp = document.createElementNS(SVGNS, 'g');
+    vp.setAttribute('class', 'viewport');
+    vp.innerHTML = parts.join('');
+    this.svg.querySelector('.viewport')?.remove();
+    this.svg.appendChild(vp);
+    this.vp = vp;
+    const paths = vp.querySelectorAll('path.e');
+    view.edges.forEach((e, k) => {
+      const list = this.edgesInto.get(e.target) || [];
+      list.push(paths[k]);
+      this.edgesInto.set(e.target, list);
+    });
+    for (const el of vp.querySelectorAll('[data-node-id]')) {
+      const i = g.idx.get(el.dataset.nodeId);
+      this.valueEls.set(i, {
+        g: el,
+        data: el.querySelector('[data-field="data"]'),
+        grad: el.querySelector('[data-field="grad"]'),
+      });
+    }
+    for (const el of vp.querySelectorAll('[data-op-for]')) this.opEls.set(g.idx.get(el.dataset.opFor), el);
+    for (const el of vp.querySelectorAll('[data-group]')) this.groupEls.set(el.dataset.group, el);
+    for (const vn of view.nodes) {
+      if (vn.kind !== 'group') continue;
+      const el = this.groupEls.get(vn.id);
+      for (const m of vn.members || []) this.groupOf.set(g.idx.get(m), el);
+    }
+    this.fit();
+  }
+
+  nodeMarkup(vn, g) {
+    const x0 = r1(vn.x - vn.width / 2);
+    const y0 = r1(vn.y - vn.height / 2);
+    const w = r1(vn.width);
+    const h = r1(vn.height);
+    if (vn.kind === 'op') {
+      const i = g.idx.get(vn.id.replace(/:op$/, ''));
+      const sym = g.nodes[i]?.symbol || g.nodes[i]?.op || '?';
+      const fs = Math.min(16, h * 0.5, (w * 1.5) / Math.max(1, sym.length));
+      return `<g class="on" data-op-for="${esc(g.nodes[i].id)}" transform="translate(${x0},${y0})">` +
+        `<ellipse cx="${w / 2}" cy="${h / 2}" rx="${w / 2}" ry="${h / 2}"/>` +
+        `<text x="${w / 2}" y="${h / 2}" style="font-size:${r1(fs)}px">${esc(sym)}</text></g>`;
+    }
+    if (vn.kind === 'group') {
+      const n = (vn.members || []).length;
+      const fs = Math.min(15, h * 0.3);
+      const title = vn.id.replace(/^layer(\d+)\/neuron(\d+)$/, 'L$1 · neuron $2').replace(/^layer(\d+)$/, 'layer $1');
+      return `<g class="gn" data-group="${esc(vn.id)}" transform="translate(${x0},${y0})">` +
+        `<rect width="${w}" height="${h}" rx="8"/>` +
+        `<text x="${w / 2}" y="${h * 0.42}" style="font-size:${r1(fs)}px">${esc(title)}</text>` +
+        `<text class="sub" x="${w / 2}" y="${h * 0.75}" style="font-size:${r1(fs * 0.75)}px">${n} nodes</text></g>`;
+    }
+    const i = g.idx.get(vn.id);
+    const node = g.nodes[i];
+    const label = node.label || '';
+    // Section widths in proportion to their text: label | data -3.0000 | grad 6.0000
+    const lc = Math.max(label.length, 1) + 2;
+    const dc = fmt(g.data[i]).length + 6;
+    const gc = Math.max(fmt(g.finalGrad[i]).length, 6) + 6;
+    const tot = lc + dc + gc;
+    const fs = Math.max(6, Math.min(15, h * 0.42, w / (tot * 0.64)));
+    const lw = r1((w * lc) / tot);
+    const dw = r1((w * dc) / tot);
+    const gw = r1(w - lw - dw);
+    const ty = r1(h / 2);
+    const role = node.role === 'op' ? 'opv' : node.role;
+    const out = node.id === g.graph.output ? ' output' : '';
+    return `<g class="vn ${role}${out}" data-node-id="${esc(node.id)}" data-label="${esc(label)}" transform="translate(${x0},${y0})">` +
+      `<rect class="box" width="${w}" height="${h}" rx="5"/>` +
+      `<rect class="gcell" x="${r1(lw + dw)}" width="${gw}" height="${h}" rx="5"/>` +
+      `<path class="sep" d="M${lw},0V${h}M${r1(lw + dw)},0V${h}"/>` +
+      `<text class="lbl" x="${r1(lw / 2)}" y="${ty}" style="font-size:${r1(fs * 1.08)}px">${esc(label)}</text>` +
+      `<text x="${r1(lw + dw / 2)}" y="${ty}" style="font-size:${r1(fs)}px"><tspan class="k">data </tspan><tspan data-field="data">·</tspan></text>` +
+      `<text x="${r1(lw + dw + gw / 2)}" y="${ty}" style="font-size:${r1(fs)}px"><tspan class="k">grad </tspan><tspan data-field="grad">0.0000</tspan></text>` +
+      '</g>';
+  }
+
+  /** Redraw the values of nodes `changed` (indices) from `player`; unchanged text is not rewritten. */
+  update(player, changed) {
+    for (const i of changed) {
+      const el = this.valueEls.get(i);
+      if (!el) continue;
+      const revealed = player.isRevealed(i);
+      const reached = player.isReached(i);
+      const gv = player.grad[i];
+      const dText = revealed ? fmt(this.g.data[i]) : '·';
+      const gText = fmt(gv);
+      const sign = !reached ? 'gnone' : gv > 0 ? 'gpos' : gv < 0 ? 'gneg' : 'gzero';
+      const key = `${dText}|${gText}|${revealed ? 1 : 0}|${sign}`;
+      if (this.shown[i] === key) continue;
+      this.shown[i] = key;
+      el.data.textContent = dText;
+      el.grad.textContent = gText;
+      el.g.setAttribute('class', el.g.getAttribute('class').replace(/ (pending|gnone|gpos|gneg|gzero)/g, '') + (revealed ? '' : ' pending') + ` ${sign}`);
+    }
+  }
+
+  /** Refresh every node (after drawing a view, or a jump). */
+  updateAll(player) {
+    this.update(player, this.valueEls.keys());
+  }
+
+  /**
+   * Mark the step: the node whose rule runs (`cur`), the operands it updates (`hit`), and the
+   * edges the value or gradient flows along (`flow-fwd` / `flow-back`, animated by CSS).
+   */
+  highlight(stepNode, targets, phase) {
+    for (const [el, cls] of this.hl) el.classList.remove(cls);
+    this.hl = [];
+    if (stepNode < 0) return;
+    const add = (el, cls) => {
+      if (!el) return;
+      el.classList.add(cls);
+      this.hl.push([el, cls]);
+    };
+    const id = this.g.nodes[stepNode].id;
+    const grp = this.groupOf.get(stepNode);
+    add(this.valueEls.get(stepNode)?.g || grp, 'cur');
+    add(this.opEls.get(stepNode), 'cur');
+    for (const j of targets) if (j !== stepNode) add(this.valueEls.get(j)?.g || this.groupOf.get(j), 'hit');
+    const flow = phase === 'backward' ? 'flow-back' : 'flow-fwd';
+    if (phase === 'backward' && targets.length === 1 && targets[0] === stepNode) return; // the seed
+    for (const p of this.edgesInto.get(`${id}:op`) || []) add(p, flow);
+    for (const p of this.edgesInto.get(id) || []) add(p, flow);
+    if (grp) for (const p of this.edgesInto.get(grp.dataset.group) || []) add(p, flow);
+  }
+
+  /** Bring node i into view (pan only) when playback moves off-screen. */
+  ensureVisible(i) {
+    const vn = this.view?.nodes.find((n) => n.id === this.g.nodes[i].id) ||
+      (this.groupOf.get(i) && this.view.nodes.find((n) => n.id === this.groupOf.get(i).dataset.group));
+    if (!vn) return;
+    const r = this.svg.getBoundingClientRect();
+    const sx = vn.x * this.scale + this.tx;
+    const sy = vn.y * this.scale + this.ty;
+    const m = 60;
+    if (sx > m && sx < r.width - m && sy > m && sy < r.height - m) return;
+    this.tx = r.width / 2 - vn.x * this.scale;
+    this.ty = r.height / 2 - vn.y * this.scale;
+    this.apply(true);
+  }
+
+  // ------------------------------------------------------------------ pan / zoom
+  apply(animate = false) {
+    if (!this.vp) return;
+    this.vp.style.transition = animate ? 'transform 250ms ease' : '';
+    this.vp.style.transform = `translate(${this.tx}px,${this.ty}px) scale(${this.scale})`;
+    // Far out, text is unreadable anyway: hide it so panning huge graphs stays fluid.
+    this.svg.classList.toggle('far', this.scale < 0.3);
+  }
+
+  fit() {
+    if (!this.view) return;
+    const r = this.svg.getBoundingClientRect();
+    const pad = 24;
+    const w = Math.max(1, this.view.width);
+    const h = Math.max(1, this.view.height);
+    this.scale = Math.min((r.width - 2 * pad) / w, (r.height - 2 * pad) / h, 2.2);
+    this.tx = (r.width - w * this.scale) / 2;
+    this.ty = (r.height - h * this.scale) / 2;
+    this.apply();
+  }
+
+  zoomBy(f, cx, cy) {
+    const r = this.svg.getBoundingClientRect();
+    cx ??= r.width / 2;
+    cy ??= r.height / 2;
+    const s = Math.max(0.02, Math.min(8, this.scale * f));
+    this.tx = cx - ((cx - this.tx) * s) / this.scale;
+    this.ty = cy - ((cy - this.ty) * s) / this.scale;
+    this.scale = s;
+    this.apply();
+  }
+
+  installPanZoom() {
+    const svg = this.svg;
+    svg.addEventListener('wheel', (ev) => {
+      ev.preventDefault();
+      const r = svg.getBoundingClientRect();
+      this.zoomBy(Math.exp(-ev.deltaY * 0.0015), ev.clientX - r.left, ev.clientY - r.top);
+    }, { passive: false });
+    let drag = null;
+    svg.addEventListener('pointerdown', (ev) => {
+      if (ev.button !== 0) return;
+      drag = { x: ev.clientX, y: ev.clientY, tx: this.tx, ty: this.ty, moved: false };
+    });
+    svg.addEventListener('pointermove', (ev) => {
+      if (!drag) return;
+      const dx = ev.clientX - drag.x;
+      const dy = ev.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      if (!drag.moved) svg.setPointerCapture(ev.pointerId);
+      drag.moved = true;
+      svg.classList.add('panning');
+      this.tx = drag.tx + dx;
+      this.ty = drag.ty + dy;
+      this.apply();
+    });
+    const end = (ev) => {
+      if (drag && !drag.moved && ev.type === 'pointerup') {
+        const el = ev.target.closest?.('[data-node-id],[data-op-for]');
+        if (el && this.g) this.onNodeClick(this.g.idx.get(el.dataset.nodeId || el.dataset.opFor));
+      }
+      drag = null;
+      svg.classList.remove('panning');
+    };
+    svg.addEventListener('pointerup', end);
+    svg.addEventListener('pointercancel', end);
+  }
+}
