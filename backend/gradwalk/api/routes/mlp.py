@@ -1,5 +1,147 @@
-"""Routes for mlp requests (being built: see the open issue)."""
+"""POST /api/v1/mlp (train an MLP spec, return its graph, loss history and parameters)
+and GET /api/v1/datasets (the presets a spec can name). The work is in gradwalk.training."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Any, Literal, Union
+
+from fastapi import APIRouter, Query
+from fastapi import Response as FastAPIResponse
+from pydantic import Field
+
+from ... import datasets
+from ...training import Limits, MLPSpec, Problem, SpecError, resolve, train
+from ..common import StrictModel, api_error, compute, json_response
+from ..settings import get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["mlp"])
+
+Activation = Literal["tanh", "relu", "sigmoid", "linear"]
+LossName = Literal["sse", "mse", "cross_entropy", "hinge"]
+
+SEEDS_EXAMPLE: dict[str, Any] = {
+    "nin": 3,
+    "layers": [4, 4, 1],
+    "activation": "tanh",
+    "output_activation": "tanh",
+    "loss": "sse",
+    "inputs": [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]],
+    "targets": [1.0, -1.0, -1.0, 1.0],
+    "learning_rate": 0.1,
+    "steps": 20,
+    "seed": 1,
+}
+
+
+class MLPRequest(StrictModel):
+    """An MLP, its data, its loss and how to train it (SPEC section 4)."""
+
+    model_config = {**StrictModel.model_config, "json_schema_extra": {"examples": [SEEDS_EXAMPLE]}}
+
+    nin: int | None = Field(
+        None, ge=1, description="Inputs per sample. May be left out when a dataset is named.", examples=[3]
+    )
+    layers: list[int] = Field(
+        [4, 4, 1], min_length=1, description="Neurons per layer; the last layer is the outputs.", examples=[[4, 4, 1]]
+    )
+    activation: Activation = Field("tanh", description="Activation of the hidden layers.")
+    output_activation: Activation = Field("tanh", description="Activation of the last layer.")
+    loss: LossName | None = Field(
+        None,
+        description="sse (sum of squared errors, the seeds'), mse, cross_entropy (softmax, targets are class"
+        " indices) or hinge (one output, targets -1/1). Default: the dataset's suggestion, else sse.",
+        examples=["sse"],
+    )
+    inputs: list[list[float]] | None = Field(
+        None, description="One list of nin numbers per sample.", examples=[SEEDS_EXAMPLE["inputs"]]
+    )
+    targets: list[Union[int, float, list[float]]] | None = Field(
+        None,
+        description="One per sample: a number for one output, a list per sample for several, a class index for"
+        " cross_entropy.",
+        examples=[SEEDS_EXAMPLE["targets"]],
+    )
+    dataset: str | None = Field(
+        None, description="A preset from GET /api/v1/datasets instead of inputs and targets.", examples=["moons"]
+    )
+    learning_rate: float = Field(0.1, description="SGD step: p -= learning_rate * grad.", examples=[0.1])
+    steps: int = Field(0, ge=0, description="Full-batch SGD updates before the graph is taken.", examples=[20])
+    seed: int | None = Field(
+        None, description="Random initialisation (and dataset noise), the same on every machine.", examples=[1]
+    )
+    init: Literal["uniform", "he", "xavier"] = Field(
+        "uniform", description="uniform(-1, 1) as in the seeds, he or xavier normal (biases 0)."
+    )
+    initial_parameters: list[float] | None = Field(
+        None, description="Flat list in MLP.parameters() order: layer by layer, neuron by neuron, weights then bias."
+    )
+    l2: float = Field(0.0, ge=0.0, description="Adds l2 * sum(p**2) over all parameters to the loss.")
+    layout: bool = Field(False, description="Also compute node positions (\"layout\" in the response).")
+
+
+def to_spec(req: MLPRequest) -> MLPSpec:
+    return MLPSpec(
+        nin=req.nin,
+        layers=list(req.layers),
+        activation=req.activation,
+        output_activation=req.output_activation,
+        loss=req.loss,
+        inputs=req.inputs,
+        targets=req.targets,
+        dataset=req.dataset,
+        learning_rate=req.learning_rate,
+        steps=req.steps,
+        seed=req.seed,
+        init=req.init,
+        initial_parameters=req.initial_parameters,
+        l2=req.l2,
+    )
+
+
+def limits() -> Limits:
+    s = get_settings()
+    return Limits(max_work=s.max_work, max_nodes=s.max_nodes, max_samples=s.max_samples, max_steps=s.max_steps)
+
+
+def check(req: MLPRequest) -> Problem:
+    """The checked problem, or a 422 saying what is wrong (over budget included), before any work."""
+    try:
+        return resolve(to_spec(req), limits())
+    except SpecError as e:
+        raise api_error(422, str(e), e.kind) from None
+
+
+def mlp_graph(req: MLPRequest) -> dict[str, Any]:
+    """The full response of POST /api/v1/mlp as a dict (the export routes reuse it)."""
+    return respond(check(req), req.layout)
+
+
+def respond(problem: Problem, layout: bool) -> dict[str, Any]:
+    result = train(problem)
+    if layout:
+        from gradwalk.layout import compute_layout
+
+        s = get_settings()
+        result["layout"] = compute_layout(result, dot_max_nodes=s.dot_max_nodes, dot_timeout=s.dot_timeout_seconds)
+    return result
+
+
+@router.post(
+    "/mlp",
+    summary="Train an MLP and return its graph",
+    description="Builds the MLP, runs `steps` full-batch SGD updates, and returns the Graph JSON of the forward"
+    " and backward pass at the final parameters, plus `loss`, `history` (the loss after k updates, steps + 1"
+    " entries) and `parameters` (name, node id, data, grad in MLP.parameters() order). `warnings` says when the"
+    " loss rose over training. Every node a neuron creates has the group `layer{i}/neuron{j}`; loss nodes"
+    " `loss`; input leaves `input`.",
+    response_class=FastAPIResponse,
+    responses={200: {"content": {"application/json": {}}}, 422: {"description": "Invalid spec or over a limit"}},
+)
+async def post_mlp(req: MLPRequest) -> FastAPIResponse:
+    problem = check(req)  # refuse bad or over-budget specs at once, before the worker pool
+    return json_response(await compute(respond, problem, req.layout))
+
+
+@router.get("/datasets", summary="Dataset presets", description="Every preset a spec can name, with its samples.")
+def get_datasets(seed: int = Query(0, description="Seed of the generated samples.")) -> FastAPIResponse:
+    return json_response({"datasets": [datasets.load(name, seed).summary() for name in datasets.PRESETS]})
