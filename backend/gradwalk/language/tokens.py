@@ -8,6 +8,7 @@ calls paste as-is; `;` and newlines end statements.
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def _check_characters(source: str, line_starts: list[int]) -> None:
             raise SourceError(f"character {describe_char(ch)} is {kind}{hint}", "character", line, column)
 
 
+_PYTHON_ONLY = frozenset(keyword.kwlist) - {"import", "from"}  # those two start accepted no-op lines
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -112,6 +114,8 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
                 depth -= 1
             append(Token(OP, text, line, col))
         elif kind == "name":
+            if text in _PYTHON_ONLY:  # before any later ':' or '[' so the message names the real cause
+                raise SourceError(f"'{text}' is Python, not part of this language (only arithmetic on values)", "syntax", line, col)
             append(Token(NAME, text, line, col))
         elif kind == "number":
             if m.end() < n and (source[m.end()].isalnum() or source[m.end()] == "_"):

@@ -1,0 +1,259 @@
+"""The expression language (SPEC §2) on its own, without the web layer."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from gradwalk import fresh_tape
+from gradwalk.language import SourceError, run
+from gradwalk.trace import trace
+
+
+def result(source: str, output: str | None = None, **limits: int) -> dict:  # type: ignore[type-arg]
+    with fresh_tape():
+        r = run(source, output, **limits)
+        g = trace(r.output)
+    g["output_node"] = next(n for n in g["nodes"] if n["id"] == g["output"])
+    g["by_label"] = {n["label"]: n for n in g["nodes"] if n["label"]}
+    return g
+
+
+def out(source: str) -> float:
+    return result(source)["output_node"]["data"]  # type: ignore[no-any-return]
+
+
+def error(source: str, **kw: object) -> SourceError:
+    with fresh_tape(), pytest.raises(SourceError) as info:
+        run(source, **kw)  # type: ignore[arg-type]
+    return info.value
+
+
+# ---------------------------------------------------------------- precedence, checked against Python's own arithmetic
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("-2.0**2", -(2.0**2)),
+        ("2.0**3.0**2.0", 2.0 ** (3.0**2.0)),
+        ("2**-1", 2**-1),
+        ("2**-1**2", 2 ** -(1**2)),
+        ("-2*3", -2 * 3),
+        ("2*-3", 2 * -3),
+        ("1 - 2 - 3", 1 - 2 - 3),
+        ("8 / 4 / 2", 8 / 4 / 2),
+        ("2 + 3 * 4 ** 2 / 8 - 1", 2 + 3 * 4**2 / 8 - 1),
+        ("(2 + 3) * 4", (2 + 3) * 4),
+        ("--3", 3.0),
+        ("+-+3", -3.0),
+        ("-(2)**2", -(2**2)),
+        ("(-2)**2", (-2) ** 2),
+        ("1.5e-3 * 2E2", 1.5e-3 * 2e2),
+        (".5 + 2.", 0.5 + 2.0),
+        ("2 ** 0.5 * 2 ** 0.5", 2**0.5 * 2**0.5),
+    ],
+)
+def test_python_precedence_and_associativity(source: str, expected: float) -> None:
+    assert out(source) == pytest.approx(expected, rel=1e-15)
+
+
+def test_functions_and_methods() -> None:
+    for f in ("exp", "log", "tanh", "relu", "sigmoid"):
+        assert out(f"x = 0.7; y = {f}(x)") == out(f"x = 0.7; y = x.{f}()")
+    assert out("x = 0.5; y = (x*2).exp()") == pytest.approx(math.exp(1.0))
+    assert out("x = 1.0; y = -x.exp()") == pytest.approx(-math.e)  # method binds tighter than unary minus
+    assert out("x = 2.0; y = x ** x.log()") == pytest.approx(2.0 ** math.log(2.0))
+
+
+# ---------------------------------------------------------------- leaves, constants and labels
+
+
+def test_signed_literal_bound_to_name_is_one_leaf() -> None:
+    g = result("b = -3.0")
+    assert len(g["nodes"]) == 1
+    assert g["nodes"][0] | {} == g["nodes"][0]
+    assert (g["nodes"][0]["label"], g["nodes"][0]["role"], g["nodes"][0]["data"]) == ("b", "input", -3.0)
+
+
+def test_negated_power_is_an_op_graph() -> None:
+    g = result("c = -2**2")
+    assert g["output_node"]["op"] == "neg" and g["output_node"]["label"] == "c"
+    assert sorted(n["role"] for n in g["nodes"]) == ["const", "const", "op", "op"]
+
+
+def test_value_constructor_forms() -> None:
+    g = result("a = Value(2.0)\nb = Value(-3.0, label='bee')\nc = Value(data=4)\nd = a*b*c")
+    assert {k: v["data"] for k, v in g["by_label"].items() if v["role"] == "input"} == {"a": 2.0, "bee": -3.0, "c": 4.0}
+
+
+def test_literal_exponent_takes_no_gradient_but_named_one_does() -> None:
+    g = result("x = 3.0\ny = x**2")
+    const = [n for n in g["nodes"] if n["role"] == "const"]
+    assert len(const) == 1 and const[0]["grad"] == 0.0
+    assert g["by_label"]["x"]["grad"] == 6.0
+    g = result("x = 3.0\nk = 2.0\ny = x**k")
+    assert g["by_label"]["k"]["grad"] == pytest.approx(9.0 * math.log(3.0))
+
+
+def test_labels_name_op_results_explicit_label_wins_alias_does_not_relabel() -> None:
+    g = result("a = 2.0; b = 3.0\nd = a*b\ne = d\nf = (a + b) * d; f.label = 'F'")
+    assert g["by_label"]["d"]["op"] == "mul"
+    assert "e" not in g["by_label"]
+    assert g["output_node"]["label"] == "F"
+    g = result("a = Value(2.0, label='x')\nb = a*2\nb.label = 'twice'\nb")
+    assert set(g["by_label"]) == {"x", "twice"}
+
+
+def test_augmented_assignment_like_micrograd() -> None:
+    g = result("a = Value(-4.0)\nb = Value(2.0)\nc = a + b\nc += c + 1\nc += 1 + c + (-a)\nc")
+    assert g["output_node"]["data"] == -1.0
+    assert g["by_label"]["a"]["grad"] == 3.0  # micrograd: 4*(1) from c, -1 from -a
+    for op, expected in (("+=", 5.0), ("-=", -1.0), ("*=", 6.0), ("/=", 2 / 3)):
+        assert out(f"a = 2.0\na {op} 3") == pytest.approx(expected)
+
+
+def test_pasted_lecture_code_is_accepted() -> None:
+    source = """
+from micrograd.engine import Value
+import math
+a = Value(2.0, label='a')
+b = Value(-3.0, label='b')
+c = Value(10.0, label='c')
+e = a*b; e.label = 'e'
+d = e + c; d.label = 'd'
+f = Value(-2.0, label='f')
+L = d * f; L.label = 'L'
+L.backward()
+draw_dot(L)
+"""
+    g = result(source)
+    assert g["output_node"]["label"] == "L"
+    assert {k: g["by_label"][k]["grad"] for k in "abcfedL"} == {
+        "a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0, "e": -2.0, "d": -2.0, "L": 1.0
+    }
+
+
+def test_output_selection() -> None:
+    assert result("a = 2.0; d = a*a; L = d + 1", output="d")["output_node"]["label"] == "d"
+    # backward() selects its value even when other statements follow
+    assert result("a = 2.0; d = a*a\nd.backward()\nL = d + 1")["output_node"]["label"] == "d"
+    assert result("a = 2.0; L = a*3\nL.label = 'loss'")["output_node"]["label"] == "loss"
+    e = error("a = 2.0", output="zz")
+    assert e.type == "output" and "'zz'" in e.msg
+
+
+def test_graph_holds_only_what_the_output_depends_on() -> None:
+    g = result("a = 2.0; b = 3.0; unused = b*b; L = a + 1")
+    assert {n["label"] for n in g["nodes"]} == {"a", "", "L"}
+
+
+def test_comments_blank_lines_semicolons_and_continuations() -> None:
+    src = "# a comment with non-ASCII: é ∂ 😀\n\na = 2.0  # trailing comment\nb = (a *\n     3)\nc = a + \\\n  b;\n"
+    assert out(src) == 8.0
+
+
+def test_huge_literal_is_infinity_with_warning() -> None:
+    with fresh_tape():
+        r = run("x = 1e999; y = x * 2")
+    assert math.isinf(r.output.data) and any("1e999" in w for w in r.warnings)
+
+
+# ---------------------------------------------------------------- errors a student understands
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment", "line", "column"),
+    [
+        ("x = 2.0\ny = tanhh(x)", "unknown function 'tanhh' — did you mean 'tanh'?", 2, 5),
+        ("x = 2.0\ny = x.tanhh()", "did you mean 'tanh'", 2, 7),
+        ("a = 1\nb = c + a\nc = 2", "'c' is used before it is assigned", 2, 5),
+        ("a = 1\nb = aa + 1", "'aa' is not defined — did you mean 'a'?", 2, 5),
+        ("a = (1 + 2", "'(' is never closed", 1, 5),
+        ("a = 1 + 2)", "no matching '('", 1, 10),
+        ("a = 1 +", "incomplete", 1, 8),
+        ("a = 1 2", "missing operator", 1, 7),
+        ("a = tanh(1, 2)", "takes exactly 1 argument", 1, 11),
+        ("a = tanh()", "takes exactly 1 argument", 1, 10),
+        ("a = 2\nb = a.tanh(1)", "takes no arguments", 2, 12),
+        ("lambda: 1", "'lambda' is Python", 1, 1),
+        ("x = 1\nx.data += 0.1", "setting .data", 2, 3),
+        ("x = 1; y = x.grad", "reading .grad", 1, 14),
+        ("a = 'text'", "a string can only be a label", 1, 5),
+        ("a = 1; b = a.__class__", "private attributes", 1, 14),
+        ("a = 2\nb = а + 1", "U+0430", 2, 5),
+        ("a = ٣", "U+0663", 1, 5),
+        ("a = 1\x00", "control character", 1, 6),
+        ("a = 1e5x", "malformed number", 1, 5),
+        ("import os", "imports are not part of the language", 1, 1),
+    ],
+)
+def test_errors_carry_position_and_a_clear_message(source: str, fragment: str, line: int, column: int) -> None:
+    e = error(source)
+    assert fragment in e.msg
+    assert (e.line, e.column) == (line, column)
+
+
+# ---------------------------------------------------------------- limits: no recursion, early refusal
+
+
+def timed_error(source: str, **kw: object) -> tuple[SourceError, float]:
+    t = time.perf_counter()
+    e = error(source, **kw)
+    return e, time.perf_counter() - t
+
+
+def test_thirty_thousand_term_sum_succeeds() -> None:
+    source = "x = 1.5\ny = " + "+".join(["x"] * 30_000)  # 60 KB: within the 64 KiB source limit
+    g = result(source)
+    assert g["output_node"]["data"] == 45_000.0 and g["by_label"]["x"]["grad"] == 30_000.0
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 2.0\ny = " + "(" * 200 + "x" + ")" * 200,
+        "x = 2.0\ny = " + "-" * 200 + "x",
+        "x = 1.0\ny = " + "**".join(["x"] * 200),
+        "x = 0.5\ny = " + "tanh(" * 199 + "x" + ")" * 199,
+    ],
+    ids=["parens", "unary", "pow-chain", "calls"],
+)
+def test_two_hundred_deep_nesting_succeeds(source: str) -> None:
+    assert result(source)["output_node"]["data"] == result(source)["output_node"]["data"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "y = " + "(" * 20_000 + "1" + ")" * 20_000,
+        "y = " + "-" * 30_000 + "1",
+        "y = " + "**".join(["1"] * 20_000),
+        "y = " + "(" * 201 + "1" + ")" * 201,
+    ],
+    ids=["parens-20000", "unary-30000", "pow-20000", "parens-201"],
+)
+def test_too_deep_nesting_fails_fast(source: str) -> None:
+    e, seconds = timed_error(source)
+    assert e.type == "limit.depth" and "nesting deeper than 200" in e.msg
+    assert seconds < 1.0
+
+
+def test_node_budget_is_checked_while_building() -> None:
+    source = "x = 1.0\ny = " + " + ".join(["x"] * 5_000)
+    e, seconds = timed_error(source, max_nodes=1_000)
+    assert e.type == "limit.nodes" and "1000" in e.msg and seconds < 1.0
+    e = error("x = 1.0\ny = " + "+".join(["x*2"] * 30_000), max_nodes=50_000, max_source_bytes=10**6)
+    assert e.type == "limit.nodes"
+
+
+def test_source_size_limit() -> None:
+    e = error("x = 1\n" * 20, max_source_bytes=50)
+    assert e.type == "limit.source_bytes"
+
+
+def test_nothing_to_differentiate() -> None:
+    assert error("# only a comment\n").type == "empty"
+    assert error("import math").type == "empty"
