@@ -1,0 +1,145 @@
+"""POST /api/v1/expression, GET /api/v1/ops, GET /api/v1/examples through the app, and the error shape."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gradwalk.api.main import app
+from gradwalk.api.routes.expression import ExpressionRequest, expression_graph
+from gradwalk.api.settings import get_settings
+from gradwalk.ops import OPS
+
+client = TestClient(app)
+
+
+def post(source: str, **extra: object) -> dict:  # type: ignore[type-arg]
+    r = client.post("/api/v1/expression", json={"source": source, **extra})
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def by_label(g: dict) -> dict:  # type: ignore[type-arg]
+    return {n["label"]: n for n in g["nodes"] if n["label"]}
+
+
+def test_lecture_graph_response_shape() -> None:
+    g = post("a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * f")
+    nodes = by_label(g)
+    assert {k: nodes[k]["grad"] for k in "abcdefL"} == {
+        "a": 6.0, "b": -4.0, "c": -2.0, "d": -2.0, "e": -2.0, "f": 4.0, "L": 1.0
+    }
+    assert g["output"] == nodes["L"]["id"] and g["output_name"] == "L"
+    assert g["variables"] == {k: nodes[k]["id"] for k in "abcdefL"}
+    assert len(g["edges"]) == 6 and g["forward"] == [n["id"] for n in g["nodes"]]
+    assert g["backward"][0]["updates"] == [{"node": g["output"], "local": 1.0, "delta": 1.0, "grad": 1.0}]
+    assert len(g["backward"]) == 1 + 3 and g["warnings"] == []
+    assert "layout" not in g
+
+
+def test_spec_precedence_through_the_api() -> None:
+    g = post("a = 3.0\ny = -a**2")
+    assert by_label(g)["y"]["data"] == -9.0 and by_label(g)["a"]["grad"] == -6.0
+    g = post("a = 2.0; b = 3.0; c = 2.0\ny = a**b**c")
+    assert by_label(g)["y"]["data"] == 512.0
+
+
+def test_output_selection_and_unknown_output() -> None:
+    assert post("a = 2.0; d = a*a; L = d + 1", output="d")["output_name"] == "d"
+    r = client.post("/api/v1/expression", json={"source": "a = 2.0", "output": "nope"})
+    assert r.status_code == 422
+    (entry,) = r.json()["detail"]
+    assert "'nope'" in entry["msg"] and entry["type"] == "source.output" and entry["loc"] == ["body", "output"]
+
+
+def test_source_error_shape() -> None:
+    r = client.post("/api/v1/expression", json={"source": "x = 2.0\ny = tanhh(x)"})
+    assert r.status_code == 422
+    assert r.json() == {
+        "detail": [
+            {
+                "msg": "unknown function 'tanhh' — did you mean 'tanh'?",
+                "type": "source.name",
+                "line": 2,
+                "column": 5,
+                "loc": ["body", "source"],
+            }
+        ]
+    }
+
+
+def test_non_finite_values_are_strings_with_warnings() -> None:
+    g = post("x = 1000.0\ny = exp(x)")
+    assert by_label(g)["y"]["data"] == "Infinity" and g["warnings"]
+    g = post("x = 1e999\ny = x - x")
+    assert by_label(g)["y"]["data"] == "NaN" and any("1e999" in w for w in g["warnings"])
+
+
+def test_limits_through_the_api() -> None:
+    settings = get_settings()
+    r = client.post("/api/v1/expression", json={"source": "x = 1\n" * (settings.max_source_bytes // 6 + 1)})
+    assert r.status_code == 413 and r.json()["detail"][0]["type"] == "source.limit.source_bytes"
+    t = time.perf_counter()
+    r = client.post("/api/v1/expression", json={"source": "y = " + "(" * 20_000 + "1" + ")" * 20_000})
+    assert r.status_code == 422 and "nesting deeper than 200" in r.json()["detail"][0]["msg"]
+    assert time.perf_counter() - t < 1.0
+    g = post("x = 1.5\ny = " + "+".join(["x"] * 30_000))
+    assert by_label(g)["x"]["grad"] == 30_000.0 and len(g["nodes"]) == 30_000
+
+
+def test_node_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "max_nodes", 100)
+    r = client.post("/api/v1/expression", json={"source": "x = 1.0\ny = " + "+".join(["x"] * 200)})
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "source.limit.nodes"
+
+
+def test_body_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "max_body_bytes", 1000)
+    r = client.post("/api/v1/expression", json={"source": "x = 1 # " + "z" * 2000})
+    assert r.status_code == 413 and r.json()["detail"][0]["type"] == "limit.body_bytes"
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"source": "'
+        for _ in range(10):
+            yield b"x" * 200
+        yield b'"}'
+
+    r = client.post("/api/v1/expression", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_plain_function_for_other_routes() -> None:
+    g = expression_graph(ExpressionRequest(source="a = 2.0; b = a*a"))
+    assert g["output_name"] == "b" and by_label(g)["a"]["grad"] == 4.0
+
+
+def test_ops_listing_comes_from_the_op_table() -> None:
+    ops = client.get("/api/v1/ops").json()
+    assert [o["name"] for o in ops] == [op.name for op in OPS]
+    mul = next(o for o in ops if o["name"] == "mul")
+    assert mul == {
+        "name": "mul",
+        "symbol": "*",
+        "arity": 2,
+        "formula": "a * b",
+        "local_derivatives": {"a": "b", "b": "a"},
+        "function": False,
+    }
+    assert {o["name"] for o in ops if o["function"]} == {"exp", "log", "tanh", "relu", "sigmoid"}
+
+
+def test_openapi_documents_the_graph_and_errors() -> None:
+    schema = client.get("/openapi.json").json()
+    post_op = schema["paths"]["/api/v1/expression"]["post"]
+    assert {"200", "413", "422"} <= set(post_op["responses"])
+    assert "GraphResponse" in schema["components"]["schemas"]
+    assert schema["components"]["schemas"]["ExpressionRequest"]["properties"]["source"]["examples"]
+
+
+def test_unknown_route_and_method_use_the_error_shape() -> None:
+    r = client.get("/api/v1/nope")
+    assert r.status_code == 404 and r.json()["detail"][0]["type"] == "http.404"
+    r = client.get("/api/v1/expression")  # the frontend's static mount answers unmatched GETs
+    assert r.status_code in (404, 405) and r.json()["detail"][0]["msg"]
