@@ -191,3 +191,24 @@ def test_trace_invariants_on_random_graphs(program: tuple[list[float], list[tupl
             assert math.isclose(replay[n["id"]], n["grad"], rel_tol=1e-12, abs_tol=1e-300)
         # and equals what Value.backward computes
         root.backward()
+
+
+def test_collector_pause_nests_and_restores() -> None:
+    import gc
+
+    from gradwalk.trace import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()

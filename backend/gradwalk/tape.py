@@ -144,34 +144,45 @@ class Tape:
     # ------------------------------------------------------------ backward
 
     def backward(self, root: int) -> None:
-        """d root / d node for every node root depends on.
+        """d root / d node for every node root depends on, into `grad`.
 
         Leaf grads accumulate across calls (as in PyTorch, until zero_grad);
         interior grads are recomputed, so repeating backward adds the same amount
         again to the leaves. Constants never receive a gradient.
         """
-        n = root + 1
-        g = [0.0] * n
-        g[root] = 1.0
-        seen = bytearray(n)
-        seen[root] = 1
         self._grow_grad()
-        grad, rows = self.grad, self.rows
-        # A node's g is final when the sweep reaches it: all its consumers come later.
+        self.sweep(root, self.grad)
+
+    def sweep(self, root: int, grad: list[float] | None = None) -> list[float | None]:
+        """The reverse sweep from `root` on fresh gradients; returns them (None = not reached).
+
+        Creation order is topological, so one pass from root down to 0 finishes every
+        node's gradient before its operands are visited. With `grad`, results are also
+        written there (interior nodes replaced, input and param leaves accumulated).
+        """
+        g: list[float | None] = [None] * (root + 1)
+        g[root] = 1.0
+        rows = self.rows
+        write = grad is not None
+        p = ROW * root
         for i in range(root, -1, -1):
-            if seen[i]:
-                p = ROW * i
-                k, a, b, la, lb = rows[p : p + ROW]
-                gi = g[i]
+            gi = g[i]
+            if gi is not None:  # reached from root (None keeps 0 * inf out of unrelated nodes)
+                k = rows[p]
                 if k >= OP_BASE:
-                    grad[i] = gi
-                    g[a] += la * gi
-                    seen[a] = 1
+                    if write:
+                        grad[i] = gi  # type: ignore[index]
+                    a = rows[p + 1]
+                    ga = g[a]  # type: ignore[index]
+                    g[a] = rows[p + 3] * gi if ga is None else ga + rows[p + 3] * gi  # type: ignore[index]
+                    b = rows[p + 2]
                     if b >= 0:
-                        g[b] += lb * gi
-                        seen[b] = 1
-                elif k != CONST:
-                    grad[i] += gi
+                        gb = g[b]  # type: ignore[index]
+                        g[b] = rows[p + 4] * gi if gb is None else gb + rows[p + 4] * gi  # type: ignore[index]
+                elif write and k != CONST:
+                    grad[i] += gi  # type: ignore[index]
+            p -= ROW
+        return g
 
     def propagate(self, i: int) -> None:
         """micrograd's `node._backward()`: push node i's grad into its operands once."""

@@ -7,146 +7,164 @@ the step-by-step backward trace, with the chain-rule numbers of every update.
     >>> [u["delta"] for u in trace(L)["backward"][1]["updates"]]
     [2.0, 2.0]
 
-`record` runs the backward sweep from zero and keeps every update (operand, local
-derivative, delta = local x grad, running grad); `graph` turns that into plain
-dicts. Node ids are "n0", "n1", ... in creation order over the nodes the root
-depends on. Non-finite numbers become "NaN"/"Infinity"/"-Infinity" and a warning
-names the node where they first appeared. Everything is linear and iterative.
+`record` runs the backward sweep from zero; `replay` lists every update of it
+(operand, local derivative, delta = local x grad, running grad) in engine order;
+`graph` turns both into plain dicts. Node ids are "n0", "n1", ... in creation order
+over the nodes the root depends on. Non-finite numbers become "NaN"/"Infinity"/
+"-Infinity" and a warning names the node where they first appeared. Everything is
+linear and iterative; the loops are written flat because a 200,000-node graph runs
+through them on every MLP request.
 """
 
 from __future__ import annotations
 
+import gc
 import math
-from bisect import bisect_right
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from .engine import Value
 from .ops import OPS
-from .tape import CONST, OP_BASE, ROLE_NAMES, Tape
+from .tape import CONST, OP_BASE, ROLE_NAMES, ROW, Tape
 
 Json = dict[str, Any]
+Update = tuple[int, float, float, float]  # operand, local, delta, running grad
+
+# Per node kind: (op name, op symbol, role).
+_KIND_INFO: tuple[tuple[str | None, str | None, str], ...] = (
+    *((None, None, role) for role in ROLE_NAMES),
+    *((op.name, op.symbol, "op") for op in OPS),
+)
 
 
 @dataclass
 class Recording:
-    """One backward sweep of `root`, kept as flat lists (cheap to record, cheap to read)."""
+    """One backward sweep of `root` from fresh gradients: all the trace needs.
+
+    The updates themselves are not stored: every delta is local x grad(step node),
+    with the local derivative on the tape and the step node's grad final, so
+    `replay` recomputes them in the engine's order with bit-identical results.
+    """
 
     tape: Tape
     root: int
-    order: list[int]  # tape indices the root depends on, creation order
-    grad: list[float]  # grad[i] for tape index i <= root, from this sweep alone
-    step_node: list[int] = field(default_factory=list)  # op node of backward step k (k >= 1)
-    step_start: list[int] = field(default_factory=list)  # its first update in the upd_* lists
-    upd_node: list[int] = field(default_factory=list)
-    upd_local: list[float] = field(default_factory=list)
-    upd_delta: list[float] = field(default_factory=list)
-    upd_grad: list[float] = field(default_factory=list)
+    order: list[int]  # tape indices the root depends on, in creation order
+    grad: list[float]  # grad[i] for tape index i in order (other entries are None)
 
 
 def record(root: Value) -> Recording:
-    """Run backward from `root` on fresh gradients and record every update, in engine order."""
-    tape, r = root._tape, root._i
-    seen = tape.reachable(r)
-    node = tape.node
-    order = [i for i in range(r + 1) if seen[i]]
-    g = [0.0] * (r + 1)
-    g[r] = 1.0
-    rec = Recording(tape, r, order, g)
-    step_node, step_start = rec.step_node, rec.step_start
-    un, ul, ud, ug = rec.upd_node, rec.upd_local, rec.upd_delta, rec.upd_grad
-    for i in reversed(order):
-        k, a, b, la, lb = node(i)
-        if k < OP_BASE:
+    """Run backward from `root` on fresh gradients, leaving the tape's grads untouched."""
+    tape = root._tape
+    g = tape.sweep(root._i)
+    order = [i for i, gi in enumerate(g) if gi is not None]
+    return Recording(tape, root._i, order, g)  # type: ignore[arg-type]
+
+
+def replay(rec: Recording) -> list[tuple[int, list[Update]]]:
+    """The backward steps after the seed: (op node, [(operand, local, delta, running grad)]).
+
+    Steps run in reverse creation order, as the engine's sweep does; constants take
+    no gradient and get no update.
+    """
+    rows, g = rec.tape.rows, rec.grad
+    running = [0.0] * (rec.root + 1)
+    running[rec.root] = 1.0
+    steps: list[tuple[int, list[Update]]] = []
+    for i in reversed(rec.order):
+        p = ROW * i
+        if rows[p] < OP_BASE:
             continue
         gi = g[i]
-        step_node.append(i)
-        step_start.append(len(un))
-        for j, local in ((a, la), (b, lb)):
-            if j < 0 or tape.kind(j) == CONST:  # constants take no gradient
-                continue
+        updates: list[Update] = []
+        a = rows[p + 1]
+        if rows[ROW * a] != CONST:  # type: ignore[operator]
+            local = rows[p + 3]
             delta = local * gi
-            g[j] += delta
-            un.append(j)
-            ul.append(local)
-            ud.append(delta)
-            ug.append(g[j])
-    return rec
-
-
-def _finite(x: float) -> float | str:
-    if x - x == 0.0:
-        return x
-    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
-
-
-def _identity(x: float) -> float:
-    return x
+            running[a] += delta  # type: ignore[index]
+            updates.append((a, local, delta, running[a]))  # type: ignore[arg-type]
+        b = rows[p + 2]
+        if b >= 0 and rows[ROW * b] != CONST:  # type: ignore[operator]
+            local = rows[p + 4]
+            delta = local * gi
+            running[b] += delta  # type: ignore[index]
+            updates.append((b, local, delta, running[b]))  # type: ignore[arg-type]
+        steps.append((i, updates))
+    return steps
 
 
 def graph(root: Value, rec: Recording | None = None) -> Json:
     """The Graph JSON (as Python dicts) of `root` and everything it depends on."""
-    rec = rec or record(root)
+    with collector_paused():
+        return _graph(rec or record(root))
+
+
+def _graph(rec: Recording) -> Json:
     tape, order, g = rec.tape, rec.order, rec.grad
-    node, data, labels = tape.node, tape.data, tape.labels
-    ids = {i: f"n{k}" for k, i in enumerate(order)}
-    all_finite = all(map(math.isfinite, (data[i] for i in order))) and all(map(math.isfinite, (g[i] for i in order)))
-    num = _identity if all_finite else _finite
-    group_of = tape.group_of if tape.groups else (lambda _i: None)
+    rows, data, labels = tape.rows, tape.data, tape.labels
+    ids: list[str] = [""] * (rec.root + 1)
+    for k, i in enumerate(order):
+        ids[i] = f"n{k}"
+    groups = _group_per_node(tape, order)
 
     out_nodes: list[Json] = []
     edges: list[Json] = []
-    for i in order:
-        k, a, b, _, _ = node(i)
-        is_op = k >= OP_BASE
-        op = OPS[k - OP_BASE] if is_op else None
+    for i, group in zip(order, groups):
+        p = ROW * i
+        k = rows[p]
+        name, symbol, role = _KIND_INFO[k]  # type: ignore[index]
+        nid = ids[i]
         out_nodes.append(
             {
-                "id": ids[i],
+                "id": nid,
                 "label": labels.get(i, ""),
-                "op": op.name if op else None,
-                "symbol": op.symbol if op else None,
-                "data": num(data[i]),
-                "grad": num(g[i]),
-                "role": "op" if is_op else ROLE_NAMES[k],
-                "group": group_of(i),
+                "op": name,
+                "symbol": symbol,
+                "data": data[i],
+                "grad": 0.0 if k == CONST else g[i],  # constants take no gradient
+                "role": role,
+                "group": group,
             }
         )
-        if is_op:
-            target = ids[i]
-            edges.append({"source": ids[a], "target": target, "operand": 0})
+        if k >= OP_BASE:  # type: ignore[operator]
+            edges.append({"source": ids[rows[p + 1]], "target": nid, "operand": 0})  # type: ignore[index]
+            b = rows[p + 2]
             if b >= 0:
-                edges.append({"source": ids[b], "target": target, "operand": 1})
+                edges.append({"source": ids[b], "target": nid, "operand": 1})  # type: ignore[index]
 
     root_id = ids[rec.root]
-    one = num(1.0)
+    steps = replay(rec)
     backward: list[Json] = [
-        {"node": root_id, "grad": one, "updates": [{"node": root_id, "local": one, "delta": one, "grad": one}]}
+        {"node": root_id, "grad": 1.0, "updates": [{"node": root_id, "local": 1.0, "delta": 1.0, "grad": 1.0}]}
     ]
-    starts = [*rec.step_start, len(rec.upd_node)]
-    un, ul, ud, ug = rec.upd_node, rec.upd_local, rec.upd_delta, rec.upd_grad
-    for s, i in enumerate(rec.step_node):
+    for i, updates in steps:
         backward.append(
             {
                 "node": ids[i],
-                "grad": num(g[i]),
+                "grad": g[i],
                 "updates": [
-                    {"node": ids[un[u]], "local": num(ul[u]), "delta": num(ud[u]), "grad": num(ug[u])}
-                    for u in range(starts[s], starts[s + 1])
+                    {"node": ids[j], "local": local, "delta": delta, "grad": total}
+                    for j, local, delta, total in updates
                 ],
             }
         )
 
-    return {
+    result = {
         "nodes": out_nodes,
         "edges": edges,
         "output": root_id,
         "forward": [ids[i] for i in order],
         "backward": backward,
-        "warnings": [] if all_finite else _non_finite_warnings(rec, ids),
+        "warnings": [],
     }
+    if not _all_finite(out_nodes, backward):
+        _encode_non_finite(out_nodes, backward)
+        result["warnings"] = _non_finite_warnings(rec, ids, steps)
+    return result
 
 
 def trace(root: Value) -> Json:
@@ -159,31 +177,101 @@ def dumps(graph_json: Json) -> bytes:
     return orjson.dumps(graph_json)
 
 
-def _describe(tape: Tape, ids: dict[int, str], i: int) -> str:
+# ------------------------------------------------------------ helpers
+
+_pause_lock = threading.Lock()
+_pauses = 0
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Keep Python's cycle collector off while a block allocates many acyclic containers.
+
+    A 200,000-node Graph JSON is over a million dicts; the collector would rescan the
+    growing heap again and again (measured: two thirds of the build time) to find no
+    cycle at all. Nested and concurrent pauses are counted; the last one re-enables.
+    """
+    global _pauses
+    with _pause_lock:
+        owned = _pauses > 0 or gc.isenabled()  # else someone else turned it off: leave it so
+        if owned:
+            _pauses += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if owned:
+            with _pause_lock:
+                _pauses -= 1
+                if _pauses == 0:
+                    gc.enable()
+
+
+def _group_per_node(tape: Tape, order: list[int]) -> list[str | None]:
+    """The group of each node in `order`, walking the group runs alongside (order is increasing)."""
+    runs = tape.groups
+    if not runs:
+        return [None] * len(order)
+    out: list[str | None] = []
+    current: str | None = None
+    r = 0
+    for i in order:
+        while r < len(runs) and runs[r][0] <= i:
+            current = runs[r][1]
+            r += 1
+        out.append(current)
+    return out
+
+
+def _all_finite(nodes: list[Json], backward: list[Json]) -> bool:
+    isfinite = math.isfinite
+    if not all(isfinite(n["data"]) and isfinite(n["grad"]) for n in nodes):
+        return False
+    return all(isfinite(u["delta"]) and isfinite(u["local"]) and isfinite(u["grad"]) for s in backward for u in s["updates"])
+
+
+def _finite(x: float) -> float | str:
+    """JSON has no NaN or Infinity: encode them as the protobuf JSON mapping does."""
+    if x - x == 0.0:
+        return x
+    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
+
+
+def _encode_non_finite(nodes: list[Json], backward: list[Json]) -> None:
+    for n in nodes:
+        n["data"] = _finite(n["data"])
+        n["grad"] = _finite(n["grad"])
+    for s in backward:
+        s["grad"] = _finite(s["grad"])
+        for u in s["updates"]:
+            u["local"], u["delta"], u["grad"] = _finite(u["local"]), _finite(u["delta"]), _finite(u["grad"])
+
+
+def _describe(tape: Tape, ids: list[str], i: int) -> str:
     label = tape.labels.get(i)
     return f"{ids[i]} ('{label}')" if label else ids[i]
 
 
-def _non_finite_warnings(rec: Recording, ids: dict[int, str]) -> list[str]:
+def _non_finite_warnings(rec: Recording, ids: list[str], steps: list[tuple[int, list[Update]]]) -> list[str]:
     """Name the first node whose value, and the first whose gradient, stopped being finite."""
     tape, data = rec.tape, rec.tape.data
     warnings: list[str] = []
     for i in rec.order:
         if not math.isfinite(data[i]):
             k, a, b, _, _ = tape.node(i)
-            what = f"{OPS[k - OP_BASE].formula}" if k >= OP_BASE else "a literal out of double range"
+            what = OPS[k - OP_BASE].formula if k >= OP_BASE else "a literal out of double range"
             inputs = ", ".join(f"{_describe(tape, ids, j)} = {_finite(data[j])}" for j in (a, b) if j >= 0)
             warnings.append(
                 f"{_describe(tape, ids, i)} is {_finite(data[i])} in the forward pass: first non-finite value"
                 f" ({what}{' with ' + inputs if inputs else ''})"
             )
             break
-    for u, delta in enumerate(rec.upd_delta):
-        if not math.isfinite(delta):
-            s = bisect_right(rec.step_start, u) - 1
+    for s, (i, updates) in enumerate(steps):
+        bad = next((u for u in updates if not math.isfinite(u[2])), None)
+        if bad is not None:
             warnings.append(
-                f"the gradient of {_describe(tape, ids, rec.upd_node[u])} becomes {_finite(delta)} at backward step"
-                f" {s + 1} (from {_describe(tape, ids, rec.step_node[s])}): first non-finite gradient"
+                f"the gradient of {_describe(tape, ids, bad[0])} becomes {_finite(bad[2])} at backward step"
+                f" {s + 1} (from {_describe(tape, ids, i)}): first non-finite gradient"
             )
             break
     return warnings
