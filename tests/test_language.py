@@ -257,3 +257,9 @@ def test_source_size_limit() -> None:
 def test_nothing_to_differentiate() -> None:
     assert error("# only a comment\n").type == "empty"
     assert error("import math").type == "empty"
+
+
+def test_lone_surrogate_is_named_in_plain_ascii() -> None:
+    # JSON bodies with lone surrogates are refused before parsing; the library still names one safely
+    e = error("a = 1 + \ud800")
+    assert "U+D800" in e.msg and e.msg.isascii() and (e.line, e.column) == (1, 9)
