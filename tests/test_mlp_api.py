@@ -1,0 +1,144 @@
+"""POST /api/v1/mlp and GET /api/v1/datasets through the app (TestClient)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gradwalk.api.main import create_app
+from gradwalk.api.routes.mlp import SEEDS_EXAMPLE, MLPRequest, mlp_graph
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def post(client: TestClient, **changes: Any) -> Any:
+    return client.post("/api/v1/mlp", json={**SEEDS_EXAMPLE, **changes})
+
+
+def error(response: Any) -> str:
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, list) and detail and all({"msg", "type"} <= set(d) for d in detail)
+    return " | ".join(d["msg"] for d in detail)
+
+
+def test_seeds_example_trains_and_returns_graph_loss_history_parameters(client: TestClient) -> None:
+    r = client.post("/api/v1/mlp", json=SEEDS_EXAMPLE)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert {"nodes", "edges", "output", "forward", "backward", "warnings", "loss", "history", "parameters"} <= set(body)
+    assert len(body["history"]) == SEEDS_EXAMPLE["steps"] + 1 and body["history"][-1] < body["history"][0]
+    assert body["loss"] == body["history"][-1]
+    assert [p["name"] for p in body["parameters"]][:4] == [
+        "layer1.neuron1.w0", "layer1.neuron1.w1", "layer1.neuron1.w2", "layer1.neuron1.b"]
+    ids = {n["id"]: n for n in body["nodes"]}
+    for p in body["parameters"]:
+        assert ids[p["node"]]["label"] == p["name"] and ids[p["node"]]["grad"] == p["grad"]
+    assert ids[body["output"]]["group"] == "loss"
+    assert {n["group"] for n in body["nodes"] if n["role"] == "input"} == {"input"}
+    assert "layout" not in body
+
+
+def test_mlp_graph_is_the_response(client: TestClient) -> None:
+    req = MLPRequest.model_validate(SEEDS_EXAMPLE)
+    assert mlp_graph(req) == client.post("/api/v1/mlp", json=SEEDS_EXAMPLE).json()
+
+
+def test_defaults_are_the_seeds_tanh_network(client: TestClient) -> None:
+    body = client.post("/api/v1/mlp", json={"nin": 3, "inputs": [[1.0, 2.0, 3.0]], "targets": [1], "seed": 0}).json()
+    assert len(body["parameters"]) == 41 and len(body["history"]) == 1
+    assert sum(n["op"] == "tanh" for n in body["nodes"]) == 9
+
+
+def test_seed_001_settings_warn(client: TestClient) -> None:
+    body = post(client, learning_rate=-0.1, steps=20).json()
+    assert body["history"][-1] > body["history"][0]
+    assert any("loss rose from" in w and "up the gradient" in w for w in body["warnings"])
+
+
+def test_seed_is_reproducible_and_initial_parameters_win(client: TestClient) -> None:
+    a, b = post(client, seed=42).json(), post(client, seed=42).json()
+    assert a["parameters"] == b["parameters"]
+    init = [0.1 * ((k % 7) - 3) for k in range(41)]
+    c = post(client, steps=0, seed=None, initial_parameters=init).json()
+    assert [p["data"] for p in c["parameters"]] == init
+
+
+def test_dataset_by_name(client: TestClient) -> None:
+    r = client.post("/api/v1/mlp", json={"dataset": "moons", "layers": [8, 1], "activation": "relu",
+                                         "output_activation": "linear", "steps": 2, "seed": 3})
+    body = r.json()
+    assert r.status_code == 200 and len(body["history"]) == 3
+    assert sum(n["role"] == "input" for n in body["nodes"]) == 200  # 100 samples x 2 inputs
+    assert any(n["label"] == "s99.x1" for n in body["nodes"])
+
+
+def test_datasets_listing(client: TestClient) -> None:
+    r = client.get("/api/v1/datasets")
+    assert r.status_code == 200
+    listed = {d["name"]: d for d in r.json()["datasets"]}
+    assert {"seeds", "xor", "moons", "circles", "spiral", "blobs"} <= set(listed)
+    assert listed["seeds"]["inputs"] == SEEDS_EXAMPLE["inputs"] and listed["seeds"]["targets"] == [1.0, -1.0, -1.0, 1.0]
+    assert listed["blobs"]["loss"] == "cross_entropy" and listed["blobs"]["outputs"] == 3
+    assert client.get("/api/v1/datasets?seed=1").json() != r.json()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"layers": [4, 0, 1]}, "layers[1] must be at least 1"),
+        ({"layers": []}, "at least 1 item"),
+        ({"nin": 0}, "greater than or equal to 1"),
+        ({"activation": "gelu"}, "'tanh', 'relu', 'sigmoid' or 'linear'"),
+        ({"loss": "huber"}, "'sse', 'mse', 'cross_entropy' or 'hinge'"),
+        ({"targets": [1.0, -1.0]}, "4 samples in inputs but 2 targets"),
+        ({"inputs": [[1.0, 2.0]] * 4}, "inputs[0] must be a list of nin = 3 numbers, got 2 numbers"),
+        ({"loss": "cross_entropy", "layers": [4, 3], "targets": [0, 1, 2, 3]}, "targets[3] = 3 is not a class index"),
+        ({"loss": "hinge", "targets": [1, 2, -1, 1]}, "hinge targets must be -1 or 1"),
+        ({"dataset": "mnist", "inputs": None, "targets": None}, "unknown dataset 'mnist'"),
+        ({"initial_parameters": [0.5] * 3}, "has 41 parameters"),
+        ({"steps": 10_001}, "max_steps"),
+        ({"layers": [60, 60, 1], "steps": 1000}, "over the limit max_work = 30,000,000"),
+        ({"nin": 784, "layers": [512, 10], "inputs": [[0.0] * 784], "targets": [1],
+          "loss": "cross_entropy"}, "max_nodes = 300,000"),
+        ({"steps": True}, "valid integer"),
+        ({"steps": 2.5}, "valid integer"),
+        ({"nin": "3"}, "valid integer"),
+        ({"learning_rate": "0.1"}, "valid number"),
+        ({"colour": "red"}, "Extra inputs are not permitted"),
+    ],
+)
+def test_invalid_specs_are_422_saying_what_is_wrong(client: TestClient, changes: dict[str, Any], message: str) -> None:
+    assert message in error(post(client, **changes))
+
+
+def test_over_budget_names_the_limit_and_the_estimate(client: TestClient) -> None:
+    msg = error(post(client, layers=[60, 60, 1], steps=1000))
+    assert "1000 steps on a graph of 35,196 nodes is 35,231,196 node evaluations" in msg
+    assert "max_work = 30,000,000" in msg
+
+
+@pytest.mark.parametrize("raw", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_non_finite_numbers_are_rejected(client: TestClient, raw: bytes) -> None:
+    body = b'{"nin": 1, "layers": [1], "inputs": [[' + raw + b']], "targets": [1]}'
+    r = client.post("/api/v1/mlp", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"]
+    body = b'{"nin": 1, "layers": [1], "inputs": [[1]], "targets": [1], "learning_rate": ' + raw + b"}"
+    r = client.post("/api/v1/mlp", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_openapi_documents_the_request(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/mlp" in schema["paths"] and "/api/v1/datasets" in schema["paths"]
+    req = schema["components"]["schemas"]["MLPRequest"]
+    assert req["examples"][0]["layers"] == [4, 4, 1]
+    assert {"nin", "layers", "activation", "output_activation", "loss", "inputs", "targets", "learning_rate", "steps",
+            "seed", "initial_parameters", "init", "l2", "dataset", "layout"} <= set(req["properties"])
