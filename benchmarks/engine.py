@@ -168,7 +168,7 @@ def main() -> None:
             gw = min(gw, t)
             gw_trace = min(gw_trace, run_gradwalk(build, record_trace=True)[0])
         _, mg_nodes = run_micrograd(build, collector=False)
-        per = lambda seconds, n: seconds / n * 1e9  # noqa: E731
+        per = lambda seconds, n: seconds / n * 1e9
         json_s = min(graph_json_seconds(build) for _ in range(2))
         print(
             f"{name:32} {nodes:>8,} {per(mg_on, mg_nodes):>9.0f} {per(mg_off, mg_nodes):>9.0f} "
@@ -179,7 +179,8 @@ def main() -> None:
     print(
         "\nns per node. mg = micrograd 0.1.0 from PyPI (gc on: as users run it; gc off: cycle collector disabled)."
         "\nx = micrograd ns/node / gradwalk ns/node. +trace = build + recorded backward sweep (gradwalk.trace.record)."
-        "\nB/node = tracemalloc peak / nodes. JSON = Graph JSON dict + orjson bytes from a recording (what the API adds)."
+        "\nB/node = tracemalloc peak / nodes."
+        "\nJSON = Graph JSON dict + orjson bytes from a recording (what the API adds on top)."
     )
 
 

@@ -14,7 +14,8 @@ arithmetic that never raises, and a backward pass with no recursion limit.
 from __future__ import annotations
 
 import math
-from typing import Callable, Union
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Union
 
 from . import ops
 from .ops import OPS
@@ -22,7 +23,7 @@ from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, Tape, current_tape
 
 CONST_LEAF, INPUT_LEAF = LEAVES[CONST], LEAVES[INPUT]
 
-Number = Union[int, float]
+Number = int | float
 Operand = Union["Value", int, float]
 
 
@@ -33,20 +34,20 @@ def _as_float(x: object) -> float:
         try:
             return float(x)
         except OverflowError:  # an int beyond double range
-            return math.inf if x > 0 else -math.inf  # type: ignore[operator]
+            return math.inf if x > 0 else -math.inf
     if hasattr(x, "__float__"):  # numpy scalars and friends
-        return float(x)  # type: ignore[arg-type]
+        return float(x)
     raise TypeError(f"Value needs a number, not {type(x).__name__}")
 
 
 class Value:
     """A scalar node: a handle (tape, index). Operators append to the tape."""
 
-    __slots__ = ("_tape", "_i")
+    __slots__ = ("_i", "_tape")
     _tape: Tape
     _i: int
 
-    def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = "") -> None:
+    def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> None:
         if _children or _op:
             raise TypeError("gradwalk.Value builds children through its operators; pass only data and label")
         tape = current_tape()
@@ -169,10 +170,24 @@ class Value:
     def zero_grad(self) -> None:
         self._tape.set_grad(self._i, 0.0)
 
-    # Filled in below from the op table.
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = None  # type: ignore[assignment]
-    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = None  # type: ignore[assignment]
-    exp = log = tanh = relu = sigmoid = None  # type: ignore[assignment]
+    if TYPE_CHECKING:  # generated from the op table below the class
+
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Operand) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Operand) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Operand) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Operand) -> Value: ...
+        def __pow__(self, other: Operand) -> Value: ...
+        def __rpow__(self, other: Operand) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
 
 
 # The hot path: one Python frame per operator plus the op's forward rule. This is
@@ -188,8 +203,8 @@ def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Val
         tape = self._tape
         data = tape.data
         rows = tape.rows
-        if other.__class__ is Value and other._tape is tape:  # type: ignore[union-attr]
-            j = other._i  # type: ignore[union-attr]
+        if other.__class__ is Value and other._tape is tape:
+            j = other._i
             y = data[j]
         elif other.__class__ is float:  # a literal: a constant leaf, inlined for speed
             j = len(data)
@@ -242,6 +257,6 @@ def _unary_method(code: int) -> Callable[[Value], Value]:
 for _dunder, _code in (("add", ops.ADD), ("sub", ops.SUB), ("mul", ops.MUL), ("truediv", ops.DIV), ("pow", ops.POW)):
     setattr(Value, f"__{_dunder}__", _binary_method(_code, reflected=False))
     setattr(Value, f"__r{_dunder}__", _binary_method(_code, reflected=True))
-Value.__neg__ = _unary_method(ops.NEG)  # type: ignore[method-assign]
+Value.__neg__ = _unary_method(ops.NEG)
 for _name in ops.FUNCTIONS:
     setattr(Value, _name, _unary_method(ops.BY_NAME[_name].code))

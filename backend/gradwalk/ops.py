@@ -13,8 +13,8 @@ Derivative edge cases follow PyTorch's autograd formulas.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 INF = math.inf
 NAN = math.nan

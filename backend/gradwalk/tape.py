@@ -17,7 +17,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .ops import OPS
 
@@ -47,10 +47,10 @@ class Tape:
     grows lazily.
     """
 
-    __slots__ = ("rows", "data", "grad", "labels", "groups", "compact_at", "__weakref__")
+    __slots__ = ("__weakref__", "compact_at", "data", "grad", "groups", "labels", "rows")
 
     def __init__(self) -> None:
-        self.rows: list[float] = []  # ints and floats, 5 per node
+        self.rows: list[Any] = []  # ints and floats, 5 per node
         self.data: list[float] = []
         self.grad: list[float] = []  # shorter than data until a backward pass needs it
         self.labels: dict[int, str] = {}  # sparse: most nodes have no label
@@ -102,10 +102,11 @@ class Tape:
     def node(self, i: int) -> tuple[int, int, int, float, float]:
         """(kind, a, b, la, lb) of node i."""
         p = ROW * i
-        return tuple(self.rows[p : p + ROW])  # type: ignore[return-value]
+        return tuple(self.rows[p : p + ROW])
 
     def kind(self, i: int) -> int:
-        return self.rows[ROW * i]  # type: ignore[return-value]
+        k: int = self.rows[ROW * i]
+        return k
 
     def operands(self, i: int) -> tuple[int, ...]:
         _, a, b, _, _ = self.node(i)
@@ -135,10 +136,10 @@ class Tape:
             if seen[i]:
                 p = ROW * i
                 if rows[p] >= OP_BASE:
-                    seen[rows[p + 1]] = 1  # type: ignore[index]
+                    seen[rows[p + 1]] = 1
                     b = rows[p + 2]
                     if b >= 0:
-                        seen[b] = 1  # type: ignore[index]
+                        seen[b] = 1
         return seen
 
     # ------------------------------------------------------------ backward
@@ -153,17 +154,18 @@ class Tape:
         self._grow_grad()
         self.sweep(root, self.grad)
 
-    def sweep(self, root: int, grad: list[float] | None = None) -> list[float | None]:
+    def sweep(self, root: int, grad: list[float] | None = None) -> list[Any]:
         """The reverse sweep from `root` on fresh gradients; returns them (None = not reached).
 
         Creation order is topological, so one pass from root down to 0 finishes every
         node's gradient before its operands are visited. With `grad`, results are also
         written there (interior nodes replaced, input and param leaves accumulated).
         """
-        g: list[float | None] = [None] * (root + 1)
+        g: list[Any] = [None] * (root + 1)  # float, or None where not reached
         g[root] = 1.0
         rows = self.rows
         write = grad is not None
+        out: list[float] = grad if grad is not None else []
         p = ROW * root
         for i in range(root, -1, -1):
             gi = g[i]
@@ -171,16 +173,16 @@ class Tape:
                 k = rows[p]
                 if k >= OP_BASE:
                     if write:
-                        grad[i] = gi  # type: ignore[index]
+                        out[i] = gi
                     a = rows[p + 1]
-                    ga = g[a]  # type: ignore[index]
-                    g[a] = rows[p + 3] * gi if ga is None else ga + rows[p + 3] * gi  # type: ignore[index]
+                    ga = g[a]
+                    g[a] = rows[p + 3] * gi if ga is None else ga + rows[p + 3] * gi
                     b = rows[p + 2]
                     if b >= 0:
-                        gb = g[b]  # type: ignore[index]
-                        g[b] = rows[p + 4] * gi if gb is None else gb + rows[p + 4] * gi  # type: ignore[index]
+                        gb = g[b]
+                        g[b] = rows[p + 4] * gi if gb is None else gb + rows[p + 4] * gi
                 elif write and k != CONST:
-                    grad[i] += gi  # type: ignore[index]
+                    out[i] += gi
             p -= ROW
         return g
 

@@ -62,7 +62,7 @@ def record(root: Value) -> Recording:
     tape = root._tape
     g = tape.sweep(root._i)
     order = [i for i, gi in enumerate(g) if gi is not None]
-    return Recording(tape, root._i, order, g)  # type: ignore[arg-type]
+    return Recording(tape, root._i, order, g)
 
 
 def replay(rec: Recording) -> list[tuple[int, list[Update]]]:
@@ -82,17 +82,17 @@ def replay(rec: Recording) -> list[tuple[int, list[Update]]]:
         gi = g[i]
         updates: list[Update] = []
         a = rows[p + 1]
-        if rows[ROW * a] != CONST:  # type: ignore[operator]
+        if rows[ROW * a] != CONST:
             local = rows[p + 3]
             delta = local * gi
-            running[a] += delta  # type: ignore[index]
-            updates.append((a, local, delta, running[a]))  # type: ignore[arg-type]
+            running[a] += delta
+            updates.append((a, local, delta, running[a]))
         b = rows[p + 2]
-        if b >= 0 and rows[ROW * b] != CONST:  # type: ignore[operator]
+        if b >= 0 and rows[ROW * b] != CONST:
             local = rows[p + 4]
             delta = local * gi
-            running[b] += delta  # type: ignore[index]
-            updates.append((b, local, delta, running[b]))  # type: ignore[arg-type]
+            running[b] += delta
+            updates.append((b, local, delta, running[b]))
         steps.append((i, updates))
     return steps
 
@@ -116,7 +116,7 @@ def _graph(rec: Recording) -> Json:
     for i, group in zip(order, groups):
         p = ROW * i
         k = rows[p]
-        name, symbol, role = _KIND_INFO[k]  # type: ignore[index]
+        name, symbol, role = _KIND_INFO[k]
         nid = ids[i]
         out_nodes.append(
             {
@@ -130,11 +130,11 @@ def _graph(rec: Recording) -> Json:
                 "group": group,
             }
         )
-        if k >= OP_BASE:  # type: ignore[operator]
-            edges.append({"source": ids[rows[p + 1]], "target": nid, "operand": 0})  # type: ignore[index]
+        if k >= OP_BASE:
+            edges.append({"source": ids[rows[p + 1]], "target": nid, "operand": 0})
             b = rows[p + 2]
             if b >= 0:
-                edges.append({"source": ids[b], "target": nid, "operand": 1})  # type: ignore[index]
+                edges.append({"source": ids[b], "target": nid, "operand": 1})
 
     root_id = ids[rec.root]
     steps = replay(rec)
@@ -227,7 +227,9 @@ def _all_finite(nodes: list[Json], backward: list[Json]) -> bool:
     isfinite = math.isfinite
     if not all(isfinite(n["data"]) and isfinite(n["grad"]) for n in nodes):
         return False
-    return all(isfinite(u["delta"]) and isfinite(u["local"]) and isfinite(u["grad"]) for s in backward for u in s["updates"])
+    return all(
+        isfinite(u["delta"]) and isfinite(u["local"]) and isfinite(u["grad"]) for s in backward for u in s["updates"]
+    )
 
 
 def _finite(x: float) -> float | str:
