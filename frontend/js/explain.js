@@ -84,7 +84,7 @@ export class Explainer {
     const rule = RULES[node.op];
     if (rule) return rule.local[s](A, B, O);
     const api = apiOps.get(node.op);
-    const lf = api?.local_formulas?.[s] ?? api?.local?.[s];
+    const lf = api?.local_derivatives?.[s === 0 ? "a" : "b"] ?? api?.local_formulas?.[s];
     if (lf) return String(lf).replace(/\b[ab]\b/g, (m) => (m === 'a' ? A : B));
     return `∂${this.name(i)}/∂${this.name(s === 0 ? a : b)}`;
   }

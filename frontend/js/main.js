@@ -14,7 +14,7 @@ import { copyLink, readHash, writeHash } from './state.js';
 const $ = (sel) => document.querySelector(sel);
 const tid = (id) => document.querySelector(`[data-testid="${id}"]`);
 
-const DEFAULT_SOURCE = `# L = (a*b + c) * f, from the micrograd lecture
+const DEFAULT_SOURCE = `# L = (a*b + c) * f
 a = 2.0
 b = -3.0
 c = 10.0
@@ -199,10 +199,10 @@ function refresh(changed) {
   $('.dock').dataset.phase = p.current().phase;
   renderExplain();
   if (app.inspected >= 0) inspect(app.inspected);
-  tid('step-prev').disabled = p.pos === 0;
-  tid('to-start').disabled = p.pos === 0;
-  tid('step-next').disabled = p.atEnd();
-  tid('to-end').disabled = p.atEnd();
+  // Never `disabled`: a click at an end is a harmless no-op, and focus is not lost mid-walk.
+  for (const [name, off] of [['step-prev', p.pos === 0], ['to-start', p.pos === 0], ['step-next', p.atEnd()], ['to-end', p.atEnd()]]) {
+    tid(name).classList.toggle('off', off);
+  }
   scheduleSave();
 }
 
@@ -321,8 +321,8 @@ $('#copy-link').addEventListener('click', async () => {
   saveState();
   const ok = await copyLink();
   const b = $('#copy-link');
-  b.textContent = ok ? '✓ Link copied' : 'Link shown';
-  setTimeout(() => { b.textContent = '🔗 Copy link'; }, 1600);
+  b.querySelector('span').textContent = ok ? 'Link copied ✓' : 'Link shown';
+  setTimeout(() => { b.querySelector('span').textContent = 'Copy link'; }, 1600);
 });
 $('#theme').addEventListener('click', () => setTheme(document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark'));
 $('#examples').addEventListener('change', (ev) => {

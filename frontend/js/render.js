@@ -117,25 +117,23 @@ export class GraphView {
     const node = g.nodes[i];
     const label = node.label || '';
     // Section widths in proportion to their text: label | data -3.0000 | grad 6.0000
-    const lc = Math.max(label.length, 1) + 2;
-    const dc = fmt(g.data[i]).length + 6;
-    const gc = Math.max(fmt(g.finalGrad[i]).length, 6) + 6;
+    const lc = Math.max(label.length, 1) + 1.5;
+    const dc = fmt(g.data[i]).length + 5.5;
+    const gc = Math.max(fmt(g.finalGrad[i]).length, 6) + 5.5;
     const tot = lc + dc + gc;
-    const fs = Math.max(6, Math.min(15, h * 0.42, w / (tot * 0.64)));
+    const fs = Math.max(6, Math.min(17, h * 0.46, w / (tot * 0.61)));
     const lw = r1((w * lc) / tot);
     const dw = r1((w * dc) / tot);
     const gw = r1(w - lw - dw);
-    const ty = r1(h / 2);
     const role = node.role === 'op' ? 'opv' : node.role;
     const out = node.id === g.graph.output ? ' output' : '';
+    // The record is HTML in a foreignObject: crisp text, CSS boxes, and innerText works on its fields.
     return `<g class="vn ${role}${out}" data-node-id="${esc(node.id)}" data-label="${esc(label)}" transform="translate(${x0},${y0})">` +
-      `<rect class="box" width="${w}" height="${h}" rx="5"/>` +
-      `<rect class="gcell" x="${r1(lw + dw)}" width="${gw}" height="${h}" rx="5"/>` +
-      `<path class="sep" d="M${lw},0V${h}M${r1(lw + dw)},0V${h}"/>` +
-      `<text class="lbl" x="${r1(lw / 2)}" y="${ty}" style="font-size:${r1(fs * 1.08)}px">${esc(label)}</text>` +
-      `<text x="${r1(lw + dw / 2)}" y="${ty}" style="font-size:${r1(fs)}px"><tspan class="k">data </tspan><tspan data-field="data">·</tspan></text>` +
-      `<text x="${r1(lw + dw + gw / 2)}" y="${ty}" style="font-size:${r1(fs)}px"><tspan class="k">grad </tspan><tspan data-field="grad">0.0000</tspan></text>` +
-      '</g>';
+      `<foreignObject width="${w}" height="${h}"><div class="rec" style="font-size:${r1(fs)}px">` +
+      `<span class="lbl" style="width:${lw}px;font-size:${r1(fs * 1.08)}px">${esc(label)}</span>` +
+      `<span class="cell" style="width:${dw}px"><i>data </i><b data-field="data">·</b></span>` +
+      `<span class="cell gcell" style="width:${gw}px"><i>grad </i><b data-field="grad">0.0000</b></span>` +
+      '</div></foreignObject></g>';
   }
 
   /** Redraw the values of nodes `changed` (indices) from `player`; unchanged text is not rewritten. */
@@ -215,7 +213,7 @@ export class GraphView {
   fit() {
     if (!this.view) return;
     const r = this.svg.getBoundingClientRect();
-    const pad = 24;
+    const pad = 16;
     const w = Math.max(1, this.view.width);
     const h = Math.max(1, this.view.height);
     this.scale = Math.min((r.width - 2 * pad) / w, (r.height - 2 * pad) / h, 2.2);

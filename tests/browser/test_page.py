@@ -1,0 +1,223 @@
+"""The page in a real browser: the seeds' L graph stepped through backprop, undo, the
+explain panel's arithmetic, permalinks, error lines, MLP mode, and no console errors.
+Screenshots land in tests/artifacts/ (look at them)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from .conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+L_SOURCE = "a = 2.0\nb = -3.0\nc = 10.0\ne = a*b\nd = e + c\nf = -2.0\nL = d * f"
+
+
+def tid(name: str) -> str:
+    return f'[data-testid="{name}"]'
+
+
+def field(page, label: str, name: str) -> str:  # type: ignore[no-untyped-def]
+    return page.inner_text(f'[data-label="{label}"] [data-field="{name}"]').strip()
+
+
+def load(page, source: str = L_SOURCE) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.fill(tid("source"), source)
+    page.click(tid("run"))
+    page.wait_for_function(
+        "s => document.querySelector('[data-testid=source]').value === s && document.querySelector('[data-node-id]')",
+        arg=source,
+    )
+
+
+def step_until_a_grad(page, want: str = "6.0000", limit: int = 40) -> list[str]:  # type: ignore[no-untyped-def]
+    """Click Next until a.grad reads `want`; returns the a.grad text seen before each click."""
+    seen = []
+    for _ in range(limit):
+        g = field(page, "a", "grad")
+        if g == want:
+            return seen
+        seen.append(g)
+        page.click(tid("step-next"))
+    raise AssertionError(f"a.grad never became {want}; saw {seen}")
+
+
+def test_l_graph_steps_to_a_grad(page) -> None:  # type: ignore[no-untyped-def]
+    load(page)
+    # every value node is drawn with its label, and the output L holds -8 after the forward pass
+    labels = sorted(page.eval_on_selector_all("[data-node-id]", "els => els.map(e => e.dataset.label)"))
+    assert labels == ["L", "a", "b", "c", "d", "e", "f"]
+    page.click(tid("to-end"))
+    assert field(page, "L", "data") == "-8.0000"
+    page.click(tid("to-start"))
+    assert page.inner_text(tid("step-label")).startswith("forward 0/")
+    seen = step_until_a_grad(page)
+    assert seen and set(seen) == {"0.0000"}  # no contribution before the step that sets it
+    assert re.fullmatch(r"backward \d+/\d+", page.inner_text(tid("step-label")))
+    assert field(page, "a", "data") == "2.0000"
+    assert field(page, "b", "grad") == "-4.0000"
+    assert field(page, "L", "grad") == "1.0000"
+    page.screenshot(path=str(ARTIFACTS / "l_graph_a_grad.png"))
+    assert page.console_errors == []
+
+
+def test_step_back_undoes_a_step(page) -> None:  # type: ignore[no-untyped-def]
+    load(page)
+    step_until_a_grad(page)
+    label = page.inner_text(tid("step-label"))
+    e_grad = field(page, "e", "grad")
+    page.click(tid("step-prev"))
+    assert field(page, "a", "grad") == "0.0000"
+    assert field(page, "e", "grad") == e_grad  # set by an earlier step: stays
+    assert page.inner_text(tid("step-label")) != label
+    page.click(tid("step-next"))
+    assert field(page, "a", "grad") == "6.0000"
+    assert page.inner_text(tid("step-label")) == label
+    # the keyboard does the same: ← undoes, → redoes, Home and End jump
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowLeft")
+    assert field(page, "a", "grad") == "0.0000"
+    page.keyboard.press("ArrowRight")
+    assert field(page, "a", "grad") == "6.0000"
+    page.keyboard.press("Home")
+    assert page.inner_text(tid("step-label")).startswith("forward 0/")
+    assert field(page, "L", "grad") == "0.0000"
+    page.keyboard.press("End")
+    assert field(page, "a", "grad") == "6.0000"
+    assert page.console_errors == []
+
+
+def test_explain_holds_the_numbers(page) -> None:  # type: ignore[no-untyped-def]
+    load(page)
+    step_until_a_grad(page)
+    text = page.inner_text(tid("explain"))
+    assert "a.grad += b.data × e.grad = (-3.0000) × (-2.0000) = 6.0000" in text
+    assert "b.grad += a.data × e.grad = (2.0000) × (-2.0000) = -4.0000" in text
+    page.click(tid("to-end"))
+    page.click(tid("to-start"))
+    for _ in range(4):  # forward order is creation order: a, b, c, then e = a*b
+        page.click(tid("step-next"))
+    assert "e = (2.0000) × (-3.0000) = -6.0000" in page.inner_text(tid("explain"))
+    assert field(page, "e", "data") == "-6.0000"
+    assert field(page, "d", "data") == "·"  # not computed yet
+    page.screenshot(path=str(ARTIFACTS / "explain.png"))
+
+
+def test_fan_out_shows_running_sum(page) -> None:  # type: ignore[no-untyped-def]
+    load(page, "a = 3.0\nb = a*a\nc = b + a")
+    texts = []
+    page.click(tid("to-start"))
+    while "off" not in (page.get_attribute(tid("step-next"), "class") or ""):
+        page.click(tid("step-next"))
+        texts.append(page.inner_text(tid("explain")))
+    joined = "\n".join(texts)
+    # a receives 1 (from c = b + a) and 3 + 3 (from b = a*a): the panel shows the running sum
+    assert "contribution 1 of 3" in joined
+    assert "a.grad = 1.0000 + 3.0000 + 3.0000 = 7.0000" in joined
+    assert field(page, "a", "grad") == "7.0000"
+
+
+def test_permalink_restores_the_view(page, browser, base_url) -> None:  # type: ignore[no-untyped-def]
+    source = "x = 1.5\ny = x*x + x\nz = y.tanh()"
+    load(page, source)
+    page.click(tid("to-end"))
+    page.click(tid("step-prev"))
+    label = page.inner_text(tid("step-label"))
+    grads = {lb: field(page, lb, "grad") for lb in ("x", "y", "z")}
+    page.wait_for_function("() => location.hash.includes('pos=')")
+    page.wait_for_timeout(400)  # the hash is written a moment after the last step
+    url = page.url
+    assert "mode=expression" in url and quote("x*x", safe="") in url.replace("x*x", quote("x*x", safe=""))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    other = ctx.new_page()
+    other.goto(url)
+    other.wait_for_selector('[data-label="z"]')
+    assert other.input_value(tid("source")) == source
+    assert other.inner_text(tid("step-label")) == label
+    assert {lb: field(other, lb, "grad") for lb in ("x", "y", "z")} == grads
+    ctx.close()
+
+
+def test_error_shows_its_line_and_keeps_the_text(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    bad = "a = 2.0\nb = a * \nc = b + 1"
+    page.fill(tid("source"), bad)
+    page.press(tid("source"), "Control+Enter")
+    err = page.locator(tid("error"))
+    err.wait_for(state="visible")
+    assert re.search(r"Line 2, column \d+", err.inner_text())
+    assert page.input_value(tid("source")) == bad
+    assert page.inner_text(".gutter .err") == "2"
+    page.screenshot(path=str(ARTIFACTS / "error.png"))
+    # fixing the text clears the mark; running again works
+    page.fill(tid("source"), "a = 2.0\nb = a * 3\nc = b + 1")
+    page.click(tid("run"))
+    page.wait_for_selector('[data-label="c"]')
+    assert err.is_hidden()
+
+
+def test_server_failure_shows_a_message(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.route("**/api/v1/expression", lambda route: route.abort())
+    page.click(tid("run"))
+    err = page.locator(tid("error"))
+    err.wait_for(state="visible")
+    assert "server" in err.inner_text().lower()
+    assert page.locator("[data-node-id]").count() > 0  # the last graph stays: never a blank page
+
+
+def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.click(tid("mode-mlp"))
+    page.wait_for_selector("#train-panel:not([hidden]) .chart polyline")
+    page.wait_for_selector("[data-node-id], [data-group]")
+    assert "mode=mlp" in page.url
+    points = page.get_attribute(".chart polyline", "points") or ""
+    assert len(points.split()) == 21  # the loss after 0..20 updates
+    page.click(tid("to-end"))
+    assert page.inner_text(tid("step-label")).startswith("backward ")
+    assert page.inner_text(tid("explain")).strip()
+    page.screenshot(path=str(ARTIFACTS / "mlp.png"))
+    assert page.console_errors == []
+
+
+def test_controls_are_labelled_and_reachable(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    for name in ("run", "mode-expression", "mode-mlp", "step-prev", "step-next", "play", "to-start", "to-end"):
+        el = page.locator(tid(name))
+        name_text = (el.get_attribute("aria-label") or el.inner_text()).strip()
+        assert name_text, name
+        assert el.evaluate("e => e.tabIndex") >= 0, name
+    page.focus(tid("step-prev"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.testid") == "play"
+    # space plays and pauses without also clicking the focused button twice
+    page.keyboard.press("Space")
+    assert page.get_attribute(tid("play"), "aria-label") == "Pause"
+    page.keyboard.press("Space")
+    assert page.get_attribute(tid("play"), "aria-label") == "Play"
+
+
+def test_no_console_errors_across_the_page(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.select_option("#examples", index=2)
+    page.wait_for_selector("[data-node-id]")
+    page.click(tid("play"))
+    page.wait_for_timeout(600)
+    page.click(tid("play"))
+    page.click("#theme")
+    page.click("#fit")
+    page.click("[data-node-id]")
+    assert page.locator("#inspector").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "dark.png"))
+    assert page.console_errors == []
