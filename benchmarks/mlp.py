@@ -59,9 +59,16 @@ def best(fn: Callable[[], Any], repeats: int) -> float:
 def big_request() -> dict[str, Any]:
     rng = random.Random(3)
     return {
-        "nin": 784, "layers": [64, 10], "activation": "relu", "output_activation": "linear",
-        "loss": "cross_entropy", "init": "he", "seed": 0, "steps": 0,
-        "inputs": [[rng.random() for _ in range(784)]], "targets": [3],
+        "nin": 784,
+        "layers": [64, 10],
+        "activation": "relu",
+        "output_activation": "linear",
+        "loss": "cross_entropy",
+        "init": "he",
+        "seed": 0,
+        "steps": 0,
+        "inputs": [[rng.random() for _ in range(784)]],
+        "targets": [3],
     }
 
 
@@ -75,7 +82,10 @@ def via_uvicorn(body: bytes, repeats: int) -> tuple[float, int]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "gradwalk.api.main:app", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -138,8 +148,17 @@ def micrograd_784(req: dict[str, Any]) -> Callable[[], None]:
 
 
 def sgd_spec(steps: int) -> MLPSpec:
-    return MLPSpec(layers=[16, 16, 1], activation="relu", output_activation="linear", dataset="moons", loss="hinge",
-                   seed=1, learning_rate=0.05, l2=1e-4, steps=steps)
+    return MLPSpec(
+        layers=[16, 16, 1],
+        activation="relu",
+        output_activation="linear",
+        dataset="moons",
+        loss="hinge",
+        seed=1,
+        learning_rate=0.05,
+        l2=1e-4,
+        steps=steps,
+    )
 
 
 def micrograd_sgd(steps: int) -> Callable[[], None]:

@@ -37,7 +37,11 @@ def test_seeds_example_trains_and_returns_graph_loss_history_parameters(client: 
     assert len(body["history"]) == SEEDS_EXAMPLE["steps"] + 1 and body["history"][-1] < body["history"][0]
     assert body["loss"] == body["history"][-1]
     assert [p["name"] for p in body["parameters"]][:4] == [
-        "layer1.neuron1.w0", "layer1.neuron1.w1", "layer1.neuron1.w2", "layer1.neuron1.b"]
+        "layer1.neuron1.w0",
+        "layer1.neuron1.w1",
+        "layer1.neuron1.w2",
+        "layer1.neuron1.b",
+    ]
     ids = {n["id"]: n for n in body["nodes"]}
     for p in body["parameters"]:
         assert ids[p["node"]]["label"] == p["name"] and ids[p["node"]]["grad"] == p["grad"]
@@ -72,8 +76,17 @@ def test_seed_is_reproducible_and_initial_parameters_win(client: TestClient) -> 
 
 
 def test_dataset_by_name(client: TestClient) -> None:
-    r = client.post("/api/v1/mlp", json={"dataset": "moons", "layers": [8, 1], "activation": "relu",
-                                         "output_activation": "linear", "steps": 2, "seed": 3})
+    r = client.post(
+        "/api/v1/mlp",
+        json={
+            "dataset": "moons",
+            "layers": [8, 1],
+            "activation": "relu",
+            "output_activation": "linear",
+            "steps": 2,
+            "seed": 3,
+        },
+    )
     body = r.json()
     assert r.status_code == 200 and len(body["history"]) == 3
     assert sum(n["role"] == "input" for n in body["nodes"]) == 200  # 100 samples x 2 inputs
@@ -106,8 +119,10 @@ def test_datasets_listing(client: TestClient) -> None:
         ({"initial_parameters": [0.5] * 3}, "has 41 parameters"),
         ({"steps": 10_001}, "max_steps"),
         ({"layers": [60, 60, 1], "steps": 1000}, "over the limit max_work = 30,000,000"),
-        ({"nin": 784, "layers": [512, 10], "inputs": [[0.0] * 784], "targets": [1],
-          "loss": "cross_entropy"}, "max_nodes = 300,000"),
+        (
+            {"nin": 784, "layers": [512, 10], "inputs": [[0.0] * 784], "targets": [1], "loss": "cross_entropy"},
+            "max_nodes = 300,000",
+        ),
         ({"steps": True}, "valid integer"),
         ({"steps": 2.5}, "valid integer"),
         ({"nin": "3"}, "valid integer"),
@@ -140,5 +155,20 @@ def test_openapi_documents_the_request(client: TestClient) -> None:
     assert "/api/v1/mlp" in schema["paths"] and "/api/v1/datasets" in schema["paths"]
     req = schema["components"]["schemas"]["MLPRequest"]
     assert req["examples"][0]["layers"] == [4, 4, 1]
-    assert {"nin", "layers", "activation", "output_activation", "loss", "inputs", "targets", "learning_rate", "steps",
-            "seed", "initial_parameters", "init", "l2", "dataset", "layout"} <= set(req["properties"])
+    assert {
+        "nin",
+        "layers",
+        "activation",
+        "output_activation",
+        "loss",
+        "inputs",
+        "targets",
+        "learning_rate",
+        "steps",
+        "seed",
+        "initial_parameters",
+        "init",
+        "l2",
+        "dataset",
+        "layout",
+    } <= set(req["properties"])

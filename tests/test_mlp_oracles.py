@@ -42,7 +42,6 @@ def assert_agree(ours: dict[str, Any], oracle: dict[str, Any], rel: float = REL)
         assert same(g, og, rel=rel), ("grad", k, g, og)
 
 
-
 def test_golden_file_matches_case_list() -> None:
     """Regenerate with `python -m tests.oracles.make_mlp_golden` when this fails."""
     assert sorted(GOLDEN) == sorted(CASES)

@@ -39,8 +39,11 @@ def test_neuron_is_activation_of_weighted_sum_plus_bias() -> None:
         o.backward()
         assert n.w[0].grad == pytest.approx(1.0, rel=1e-12)  # x1 * (1 - o**2) = 2 * 0.5
         assert n.w[1].grad == 0.0
-        for act, f in (("relu", lambda z: max(z, 0.0)), ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
-                       ("linear", lambda z: z)):
+        for act, f in (
+            ("relu", lambda z: max(z, 0.0)),
+            ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
+            ("linear", lambda z: z),
+        ):
             m = Neuron(2, act, weights=[0.5, -0.25], bias=0.1)
             assert m([1.0, 2.0]).data == pytest.approx(f(0.5 - 0.5 + 0.1), rel=1e-15)
 
@@ -73,8 +76,10 @@ def test_every_node_a_neuron_creates_carries_its_group() -> None:
         g = trace(loss("sse", [out], [[0.0, 1.0]]))
     by_id = {n["id"]: n for n in g["nodes"]}
     groups = {n["group"] for n in g["nodes"]}
-    assert groups == {"input"} | {"loss"} | {f"layer1/neuron{j}" for j in range(1, 5)} | {"layer2/neuron1",
-                                                                                            "layer2/neuron2"}
+    assert groups == {"input"} | {"loss"} | {f"layer1/neuron{j}" for j in range(1, 5)} | {
+        "layer2/neuron1",
+        "layer2/neuron2",
+    }
     for n in g["nodes"]:
         if n["role"] == "param":
             i, j = n["label"].split(".")[:2]
@@ -115,8 +120,9 @@ def test_seed_gives_the_same_network_and_leaves_the_global_rng_alone() -> None:
 
 def test_seed_is_the_same_in_another_process() -> None:
     code = "from gradwalk.nn import initial_values as f; print([repr(v) for v in f(3, [4, 4, 1], 'he', 11)])"
-    env_out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={"PYTHONHASHSEED": "97"}).stdout.strip()
+    env_out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "97"}
+    ).stdout.strip()
     assert env_out == str([repr(v) for v in initial_values(3, [4, 4, 1], "he", 11)])
 
 

@@ -78,14 +78,29 @@ def test_steps_run_on_fresh_tapes() -> None:
 
 @pytest.mark.parametrize(
     ("act", "out_act", "loss", "layers", "l2"),
-    [(a, o, lo, ly, l2) for a, o, (lo, ly), l2 in itertools.product(
-        ("tanh", "linear"), ("relu", "linear"), (("sse", [3, 2]), ("mse", [2, 1]), ("cross_entropy", [4, 3]),
-                                                 ("hinge", [2, 2, 1])), (0.0, 0.5))],
+    [
+        (a, o, lo, ly, l2)
+        for a, o, (lo, ly), l2 in itertools.product(
+            ("tanh", "linear"),
+            ("relu", "linear"),
+            (("sse", [3, 2]), ("mse", [2, 1]), ("cross_entropy", [4, 3]), ("hinge", [2, 2, 1])),
+            (0.0, 0.5),
+        )
+    ],
 )
 def test_node_count_is_exact(act: str, out_act: str, loss: str, layers: list[int], l2: float) -> None:
     targets: Any = {"sse": [[0.0, 1.0]] * 3, "mse": [0.5] * 3, "cross_entropy": [0, 2, 1], "hinge": [1.0, -1.0, 1.0]}
-    spec = MLPSpec(nin=2, layers=layers, activation=act, output_activation=out_act, loss=loss,
-                   inputs=[[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]], targets=targets[loss], l2=l2, seed=0)
+    spec = MLPSpec(
+        nin=2,
+        layers=layers,
+        activation=act,
+        output_activation=out_act,
+        loss=loss,
+        inputs=[[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]],
+        targets=targets[loss],
+        l2=l2,
+        seed=0,
+    )
     p = resolve(spec)
     with fresh_tape() as tape:
         build_loss(p, p.parameters)
@@ -130,8 +145,10 @@ def test_over_budget_is_refused_before_any_work() -> None:
         ({"steps": 2.5}, "steps must be an integer"),
         ({"initial_parameters": [0.1] * 40}, "has 41 parameters .* initial_parameters has 40"),
         ({"initial_parameters": [0.1] * 40 + [math.inf]}, r"initial_parameters\[40\] must be a finite number"),
-        ({"loss": "cross_entropy", "layers": [4, 3], "targets": [0, 1, 3, 2]},
-         r"targets\[2\] = 3 is not a class index of this network: use 0 to 2"),
+        (
+            {"loss": "cross_entropy", "layers": [4, 3], "targets": [0, 1, 3, 2]},
+            r"targets\[2\] = 3 is not a class index of this network: use 0 to 2",
+        ),
         ({"loss": "cross_entropy", "layers": [4, 3], "targets": [0, 1, 1.0, 2]}, r"targets\[2\] must be a class index"),
         ({"loss": "cross_entropy"}, "cross_entropy needs an output layer of at least 2"),
         ({"loss": "hinge", "targets": [1.0, 0.0, -1.0, 1.0]}, r"targets\[1\] = 0: hinge targets must be -1 or 1"),

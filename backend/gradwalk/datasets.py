@@ -110,8 +110,14 @@ PRESETS: dict[str, tuple[Generator, str, int, int, str, int]] = {
     "moons": (_moons, "Two interleaved half circles, 100 samples, labels +1/-1 (micrograd's demo).", 2, 1, "hinge", 2),
     "circles": (_circles, "A ring of radius 1 (-1) around a ring of radius 0.5 (+1), 100 samples.", 2, 1, "hinge", 2),
     "spiral": (_spiral, "Two interleaved spiral arms, 100 samples, labels +1/-1.", 2, 1, "hinge", 2),
-    "blobs": (_blobs, "Three Gaussian clusters, 90 samples, class indices 0-2 (multi-class).", 2, 3,
-              "cross_entropy", 3),
+    "blobs": (
+        _blobs,
+        "Three Gaussian clusters, 90 samples, class indices 0-2 (multi-class).",
+        2,
+        3,
+        "cross_entropy",
+        3,
+    ),
 }
 
 

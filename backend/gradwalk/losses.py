@@ -15,12 +15,11 @@ and other constants included) carries the tape group "loss".
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Union
 
 from .engine import Value
 from .tape import current_tape
 
-Target = Union[float, int, Sequence[float]]
+Target = float | int | Sequence[float]
 LOSSES: tuple[str, ...] = ("sse", "mse", "cross_entropy", "hinge")
 
 
@@ -79,8 +78,13 @@ LOSS_FUNCTIONS: dict[str, Callable[..., Value]] = {
 }
 
 
-def loss(name: str, preds: Sequence[Sequence[Value]], targets: Sequence[Target], params: Sequence[Value] = (),
-         l2: float = 0.0) -> Value:
+def loss(
+    name: str,
+    preds: Sequence[Sequence[Value]],
+    targets: Sequence[Target],
+    params: Sequence[Value] = (),
+    l2: float = 0.0,
+) -> Value:
     """The named loss of `preds` against `targets`, plus the L2 term when l2 > 0."""
     try:
         fn = LOSS_FUNCTIONS[name]

@@ -21,12 +21,11 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from typing import Union
 
 from .engine import Value
 from .tape import current_tape
 
-Number = Union[int, float]
+Number = int | float
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear")
 INITS: tuple[str, ...] = ("uniform", "he", "xavier")
 
@@ -136,7 +135,7 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Value | Number]) -> Value:
         with current_tape().group(self.name or None):
             act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-            return activate(act, self.activation)  # type: ignore[arg-type]
+            return activate(act, self.activation)
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -193,7 +192,9 @@ class MLP(Module):
         else:
             values = initial_parameters
             if len(values) != count:
-                raise ValueError(f"MLP({nin}, {list(nouts)}) has {count} parameters; initial_parameters has {len(values)}")
+                raise ValueError(
+                    f"MLP({nin}, {list(nouts)}) has {count} parameters; initial_parameters has {len(values)}"
+                )
         self.nin = nin
         self.nouts = list(nouts)
         self.layers: list[Layer] = []
@@ -204,9 +205,9 @@ class MLP(Module):
             layer.neurons = []
             for j in range(1, nout + 1):
                 ws = values[pos : pos + fan_in]
-                layer.neurons.append(
-                    Neuron(fan_in, act, weights=ws, bias=values[pos + fan_in], name=f"layer{i}/neuron{j}", labelled=labelled)
-                )
+                bias = values[pos + fan_in]
+                name = f"layer{i}/neuron{j}"
+                layer.neurons.append(Neuron(fan_in, act, weights=ws, bias=bias, name=name, labelled=labelled))
                 pos += fan_in + 1
             self.layers.append(layer)
             fan_in = nout

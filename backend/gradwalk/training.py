@@ -20,7 +20,7 @@ import math
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from . import datasets, losses
 from .engine import Value
@@ -28,7 +28,7 @@ from .nn import ACTIVATIONS, INITS, MLP, initial_values, parameter_count, parame
 from .tape import fresh_tape
 from .trace import graph, record
 
-Number = Union[int, float]
+Number = int | float
 Json = dict[str, Any]
 
 
@@ -228,12 +228,14 @@ def resolve(spec: MLPSpec, limits: Limits | None = None) -> Problem:
         params = [_finite(v, f"initial_parameters[{k}]") for k, v in enumerate(spec.initial_parameters)]
     else:
         params = initial_values(nin, layers, spec.init, spec.seed)
-    return Problem(nin, layers, spec.activation, spec.output_activation, loss, inputs, targets, learning_rate, steps,
-                   l2, params)
+    return Problem(
+        nin, layers, spec.activation, spec.output_activation, loss, inputs, targets, learning_rate, steps, l2, params
+    )
 
 
-def count_nodes(nin: int, layers: Sequence[int], activation: str, output_activation: str, loss: str, samples: int,
-                l2: float) -> int:
+def count_nodes(
+    nin: int, layers: Sequence[int], activation: str, output_activation: str, loss: str, samples: int, l2: float
+) -> int:
     """Exactly how many tape nodes one forward pass of the loss creates (parameters included)."""
     sizes = [nin, *layers]
     params = parameter_count(nin, layers)
@@ -252,8 +254,17 @@ def count_nodes(nin: int, layers: Sequence[int], activation: str, output_activat
     return params + samples * per_sample + loss_nodes + l2_nodes
 
 
-def _check_graph_size(nin: int, layers: Sequence[int], activation: str, output_activation: str, loss: str,
-                      samples: int, l2: float, steps: int, limits: Limits) -> None:
+def _check_graph_size(
+    nin: int,
+    layers: Sequence[int],
+    activation: str,
+    output_activation: str,
+    loss: str,
+    samples: int,
+    l2: float,
+    steps: int,
+    limits: Limits,
+) -> None:
     nodes = count_nodes(nin, layers, activation, output_activation, loss, samples, l2)
     if nodes > limits.max_nodes:
         raise SpecError(
@@ -272,8 +283,7 @@ def _check_graph_size(nin: int, layers: Sequence[int], activation: str, output_a
 
 def check_budget(p: Problem, limits: Limits) -> None:
     """Refuse, before computing, a graph over max_nodes or work over max_work."""
-    _check_graph_size(p.nin, p.layers, p.activation, p.output_activation, p.loss, len(p.inputs), p.l2, p.steps,
-                      limits)
+    _check_graph_size(p.nin, p.layers, p.activation, p.output_activation, p.loss, len(p.inputs), p.l2, p.steps, limits)
 
 
 # ------------------------------------------------------------------ training

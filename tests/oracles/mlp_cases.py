@@ -34,37 +34,61 @@ def _cases() -> dict[str, dict[str, Any]]:
     # The seeds' network and data (seed 000/001), tanh everywhere, sum of squared errors.
     rng = random.Random(1000)
     cases["tanh_sse"] = {
-        "nin": 3, "layers": [4, 4, 1], "activation": "tanh", "output_activation": "tanh", "loss": "sse",
+        "nin": 3,
+        "layers": [4, 4, 1],
+        "activation": "tanh",
+        "output_activation": "tanh",
+        "loss": "sse",
         "inputs": [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]],
         "targets": [1.0, -1.0, -1.0, 1.0],
-        "learning_rate": 0.05, "initial_parameters": _params(rng, 3, [4, 4, 1]),
+        "learning_rate": 0.05,
+        "initial_parameters": _params(rng, 3, [4, 4, 1]),
     }
 
     # Seed 003's shape in small: relu hidden layer, linear logits, softmax cross-entropy.
     rng = random.Random(2000)
     xs = _points(rng, 12, 2)
     cases["relu_cross_entropy"] = {
-        "nin": 2, "layers": [8, 3], "activation": "relu", "output_activation": "linear", "loss": "cross_entropy",
-        "inputs": xs, "targets": [int(math.atan2(y, x) // (2 * math.pi / 3)) % 3 for x, y in xs],
-        "learning_rate": 0.2, "initial_parameters": _params(rng, 2, [8, 3]),
+        "nin": 2,
+        "layers": [8, 3],
+        "activation": "relu",
+        "output_activation": "linear",
+        "loss": "cross_entropy",
+        "inputs": xs,
+        "targets": [int(math.atan2(y, x) // (2 * math.pi / 3)) % 3 for x, y in xs],
+        "learning_rate": 0.2,
+        "initial_parameters": _params(rng, 2, [8, 3]),
     }
 
     # Two sigmoid outputs, mean squared error over samples x outputs.
     rng = random.Random(3000)
     xs = _points(rng, 6, 3)
     cases["sigmoid_mse_two_outputs"] = {
-        "nin": 3, "layers": [5, 2], "activation": "sigmoid", "output_activation": "sigmoid", "loss": "mse",
-        "inputs": xs, "targets": [[rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0)] for _ in xs],
-        "learning_rate": 0.5, "initial_parameters": _params(rng, 3, [5, 2]),
+        "nin": 3,
+        "layers": [5, 2],
+        "activation": "sigmoid",
+        "output_activation": "sigmoid",
+        "loss": "mse",
+        "inputs": xs,
+        "targets": [[rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0)] for _ in xs],
+        "learning_rate": 0.5,
+        "initial_parameters": _params(rng, 3, [5, 2]),
     }
 
     # micrograd's demo: relu hidden layers, a linear score, hinge loss with an L2 term.
     rng = random.Random(4000)
     xs = _points(rng, 16, 2)
     cases["relu_hinge"] = {
-        "nin": 2, "layers": [8, 8, 1], "activation": "relu", "output_activation": "linear", "loss": "hinge",
-        "inputs": xs, "targets": [1.0 if x * y > 0 else -1.0 for x, y in xs],
-        "learning_rate": 0.05, "l2": 1e-3, "initial_parameters": _params(rng, 2, [8, 8, 1], 0.7),
+        "nin": 2,
+        "layers": [8, 8, 1],
+        "activation": "relu",
+        "output_activation": "linear",
+        "loss": "hinge",
+        "inputs": xs,
+        "targets": [1.0 if x * y > 0 else -1.0 for x, y in xs],
+        "learning_rate": 0.05,
+        "l2": 1e-3,
+        "initial_parameters": _params(rng, 2, [8, 8, 1], 0.7),
     }
 
     for spec in cases.values():

@@ -3,11 +3,11 @@ and GET /api/v1/datasets (the presets a spec can name). The work is in gradwalk.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query
 from fastapi import Response as FastAPIResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ... import datasets
 from ...training import Limits, MLPSpec, Problem, SpecError, resolve, train
@@ -36,7 +36,9 @@ SEEDS_EXAMPLE: dict[str, Any] = {
 class MLPRequest(StrictModel):
     """An MLP, its data, its loss and how to train it (SPEC section 4)."""
 
-    model_config = {**StrictModel.model_config, "json_schema_extra": {"examples": [SEEDS_EXAMPLE]}}
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        **StrictModel.model_config, json_schema_extra={"examples": [SEEDS_EXAMPLE]}
+    )
 
     nin: int | None = Field(
         None, ge=1, description="Inputs per sample. May be left out when a dataset is named.", examples=[3]
@@ -55,7 +57,7 @@ class MLPRequest(StrictModel):
     inputs: list[list[float]] | None = Field(
         None, description="One list of nin numbers per sample.", examples=[SEEDS_EXAMPLE["inputs"]]
     )
-    targets: list[Union[int, float, list[float]]] | None = Field(
+    targets: list[int | float | list[float]] | None = Field(
         None,
         description="One per sample: a number for one output, a list per sample for several, a class index for"
         " cross_entropy.",
@@ -76,7 +78,7 @@ class MLPRequest(StrictModel):
         None, description="Flat list in MLP.parameters() order: layer by layer, neuron by neuron, weights then bias."
     )
     l2: float = Field(0.0, ge=0.0, description="Adds l2 * sum(p**2) over all parameters to the loss.")
-    layout: bool = Field(False, description="Also compute node positions (\"layout\" in the response).")
+    layout: bool = Field(False, description='Also compute node positions ("layout" in the response).')
 
 
 def to_spec(req: MLPRequest) -> MLPSpec:
