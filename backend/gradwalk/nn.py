@@ -133,7 +133,9 @@ class Neuron(Module):
                 self.b = leaf(bias, "param")
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
-        with current_tape().group(self.name or None):
+        if not self.name:  # an unnamed neuron (training steps' throwaway tapes): no group to tag
+            return activate(sum((wi * xi for wi, xi in zip(self.w, x)), self.b), self.activation)
+        with current_tape().group(self.name):
             act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
             return activate(act, self.activation)
 
@@ -167,6 +169,7 @@ class MLP(Module):
 
     `initial_parameters` is a flat list in `parameters()` order (layer by layer, neuron
     by neuron, its weights then its bias); otherwise `init` and `seed` choose them.
+    `labelled=False` builds it without labels and groups: the throwaway tapes of training steps.
     """
 
     def __init__(
@@ -206,7 +209,7 @@ class MLP(Module):
             for j in range(1, nout + 1):
                 ws = values[pos : pos + fan_in]
                 bias = values[pos + fan_in]
-                name = f"layer{i}/neuron{j}"
+                name = f"layer{i}/neuron{j}" if labelled else ""
                 layer.neurons.append(Neuron(fan_in, act, weights=ws, bias=bias, name=name, labelled=labelled))
                 pos += fan_in + 1
             self.layers.append(layer)
