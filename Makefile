@@ -9,7 +9,7 @@ PORT   ?= 8000
 APP    := gradwalk.api.main:app
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-torch bench install install-test system-deps browser-deps golden lint clean
+.PHONY: run test test-torch torch golden bench install install-test system-deps browser-deps apt-install lint clean
 
 run: install system-deps
 	$(VENV)/bin/uvicorn $(APP) --host $(HOST) --port $(PORT)
@@ -18,13 +18,17 @@ test: install-test system-deps browser-deps
 	$(PY) -m pytest -m "not torch" -p no:cacheprovider
 
 # Live comparison against PyTorch (a CPU build; never a bare `torch`, which pulls CUDA).
-test-torch: install-test
-	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "torch==2.13.0"
+test-torch: install-test torch
 	$(PY) -m pytest -m torch -p no:cacheprovider
 
-# Regenerate tests/golden/*.json from PyTorch after the case lists change.
-golden: test-torch
+torch: install-test
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "torch==2.13.0"
+
+# Regenerate tests/golden/*.json from PyTorch after a case list changes.
+golden: torch
 	$(PY) -m tests.oracles.make_golden
+	$(PY) -m tests.oracles.make_examples_golden
+	$(PY) -m tests.oracles.make_mlp_golden
 
 bench: install-test
 	$(PY) benchmarks/engine.py
