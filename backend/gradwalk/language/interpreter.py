@@ -92,32 +92,39 @@ class _Run:
         push, pop = stack.append, stack.pop
         tape_data = self.tape.data
         limit = self.start + self.max_nodes
+        env = self.env
+        leaf = Value.leaf
+        binary, functions = BINARY, FUNCTION_TABLE
+        # Codes in order of frequency. A float operand stays a float until an operation uses
+        # it: Value's operators turn it into a const leaf; two floats need one made by hand.
         for code, arg, tok in st.code:
-            if code == "num":
-                push(arg)  # type: ignore[arg-type]
-                continue  # becomes a const leaf only when an operation uses it
             if code == "load":
-                push(self.lookup(arg, tok))  # type: ignore[arg-type]
+                v = env.get(arg)  # type: ignore[call-overload]
+                push(v if v is not None else self.lookup(arg, tok))  # type: ignore[arg-type]
                 continue
             if code == "bin":
                 b = pop()
                 a = pop()
-                push(BINARY[arg](_const(a), _const(b)))  # type: ignore[index]
+                if a.__class__ is float and b.__class__ is float:
+                    a = leaf(a, "const")
+                push(binary[arg](a, b))  # type: ignore[index, arg-type]
+            elif code == "num":
+                push(arg)  # type: ignore[arg-type]
+                continue
             elif code == "neg":
                 push(-_const(pop()))
-            elif code == "pos":
-                pass  # unary plus is the value itself, as Value.__pos__
             elif code == "fn":
-                push(FUNCTION_TABLE[arg](_const(pop())))  # type: ignore[index]
+                push(functions[arg](_const(pop())))  # type: ignore[index]
             elif code == "value":
                 data, label = arg  # type: ignore[misc]
-                push(Value.leaf(data, "input", label=label))
+                push(leaf(data, "input", label=label))
+            # "pos": unary plus is the value itself, as Value.__pos__
             if len(tape_data) > limit:
                 self.check_budget(tok)
         result = stack[-1]
         if isinstance(result, Value):
             return result
-        return Value.leaf(result, "input")  # a number on its own: a leaf, labelled if it is bound to a name
+        return leaf(result, "input")  # a number on its own: a leaf, labelled if it is bound to a name
 
     def bind(self, name: str, v: Value, fresh_from: int) -> None:
         # label a node this statement created (not an alias of an existing one) unless it has a label

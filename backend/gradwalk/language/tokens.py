@@ -11,29 +11,31 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import SourceError, describe_char
 
 NUM, NAME, STR, OP, END, EOF = "number", "name", "string", "operator", "end of statement", "end of input"
 
-# One alternation, tried in order at each position; group names are token kinds.
+# One alternation, tried in order at each position; group names are token kinds. Numbers come
+# before operators so '.5' is a number; `error` catches any other single character.
 _TOKEN = re.compile(
     r"""
-    (?P<ws>[ \t]+|\\\r?\n)                                  # blanks and backslash line continuations
-  | (?P<comment>\#[^\n]*)
-  | (?P<newline>\r?\n|;|\r)
+    (?P<badnumber>(?>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[A-Za-z0-9_])
   | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<string>'[^'\\\n]*'|"[^"\\\n]*")
   | (?P<op>\*\*|[-+*/]=|[-+*/(),.=])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<ws>[ \t]+|\\\r?\n)                                  # blanks and backslash line continuations
+  | (?P<newline>\r?\n|;|\r)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>'[^'\\\n]*'|"[^"\\\n]*")
+  | (?P<error>.)
     """,
     re.VERBOSE,
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     text: str
     line: int
@@ -75,6 +77,7 @@ def _check_characters(source: str, line_starts: list[int]) -> None:
 
 
 _PYTHON_ONLY = frozenset(keyword.kwlist) - {"import", "from"}  # those two start accepted no-op lines
+_INF = math.inf
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -92,56 +95,50 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
     tokens: list[Token] = []
     warnings: list[str] = []
     depth = 0  # open parentheses: newlines inside them do not end a statement
-    pos, n = 0, len(source)
     line, line_start = 1, 0
-    match = _TOKEN.match
     append = tokens.append
-    while pos < n:
-        m = match(source, pos)
-        if m is None:
-            ch = source[pos]
-            col = pos - line_start + 1
-            if ch in "'\"":
-                raise SourceError("this string is not closed on its line (escapes are not supported)", "syntax", line, col)
-            raise SourceError(f"character {describe_char(ch)} is not part of the language", "syntax", line, col)
+    # one pass of finditer; the hot kinds (op, name, number) come first
+    for m in _TOKEN.finditer(source):
         kind = m.lastgroup
         text = m.group()
-        col = pos - line_start + 1
         if kind == "op":
             if text == "(":
                 depth += 1
             elif text == ")":
                 depth -= 1
-            append(Token(OP, text, line, col))
+            append(Token(OP, text, line, m.start() - line_start + 1))
         elif kind == "name":
             if text in _PYTHON_ONLY:  # before any later ':' or '[' so the message names the real cause
-                raise SourceError(f"'{text}' is Python, not part of this language (only arithmetic on values)", "syntax", line, col)
-            append(Token(NAME, text, line, col))
+                col = m.start() - line_start + 1
+                msg = f"'{text}' is Python, not part of this language (only arithmetic on values)"
+                raise SourceError(msg, "syntax", line, col)
+            append(Token(NAME, text, line, m.start() - line_start + 1))
         elif kind == "number":
-            if m.end() < n and (source[m.end()].isalnum() or source[m.end()] == "_"):
-                bad = source[m.end()]
-                raise SourceError(
-                    f"malformed number '{text}{bad}...' (numbers look like 2, -3.5, 1.5e-3, 2E2)",
-                    "syntax",
-                    line,
-                    col,
-                )
             value = float(text)
-            if math.isinf(value):
+            col = m.start() - line_start + 1
+            if value == _INF:
                 warnings.append(f"line {line}, column {col}: the literal {text[:40]} is too large for a double: Infinity")
             append(Token(NUM, text, line, col, value))
-        elif kind == "string":
-            append(Token(STR, text[1:-1], line, col))
+        elif kind == "ws" or kind == "comment":
+            if text[-1] == "\n":  # a backslash continuation
+                line += 1
+                line_start = m.end()
         elif kind == "newline":
             if text == ";" or depth <= 0:
-                append(Token(END, text, line, col))
-        # ws and comments produce nothing
-        end = m.end()
-        if kind in ("newline", "ws") and "\n" in text:
-            line += 1
-            line_start = end
-        elif kind == "newline" and text == "\r":
-            pass
-        pos = end
-    append(Token(EOF, "", line, pos - line_start + 1))
+                append(Token(END, text, line, m.start() - line_start + 1))
+            if text != ";":
+                line += 1
+                line_start = m.end()
+        elif kind == "string":
+            append(Token(STR, text[1:-1], line, m.start() - line_start + 1))
+        else:
+            col = m.start() - line_start + 1
+            if kind == "badnumber":
+                msg = f"malformed number '{text}...' (numbers look like 2, -3.5, 1.5e-3, 2E2)"
+            elif text in "'\"":
+                msg = "this string is not closed on its line (escapes are not supported)"
+            else:
+                msg = f"character {describe_char(text)} is not part of the language"
+            raise SourceError(msg, "syntax", line, col)
+    append(Token(EOF, "", line, len(source) - line_start + 1))
     return tokens, warnings
