@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -61,11 +62,48 @@ def test_seed_001_settings_warn_that_the_loss_rose() -> None:
         assert "up the gradient" in w and "learning rate negative" in w
 
 
+def _numbers(obj: Any) -> Iterator[Any]:
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, float):
+            yield x
+
+
 def test_divergence_is_reported_not_raised() -> None:
     with fresh_tape():
         r = train(seeds_spec(activation="linear", output_activation="linear", learning_rate=1e6, steps=12))
     assert any(isinstance(x, str) for x in r["history"])  # "Infinity"/"NaN" strings, as in the Graph JSON
+    assert any(isinstance(p["data"], str) for p in r["parameters"])
+    assert all(math.isfinite(x) for x in _numbers(r))  # JSON has no NaN: nothing non-finite is left as a float
     assert any("diverged" in w for w in r["warnings"])
+
+
+@pytest.mark.parametrize("extreme", [1e308, -1e308, 5e-324])
+def test_extreme_numbers_never_raise(extreme: float) -> None:
+    for loss, layers, targets in (
+        ("sse", [2, 1], SEED_YS),
+        ("cross_entropy", [2, 3], [0, 1, 2, 0]),
+        ("hinge", [2, 1], SEED_YS),
+        ("mse", [2, 2], [[extreme, 0.0]] * 4),
+    ):
+        spec = seeds_spec(
+            layers=layers,
+            loss=loss,
+            targets=targets,
+            inputs=[[extreme, 1.0, -extreme]] * 4,
+            learning_rate=extreme,
+            l2=abs(extreme),
+            steps=2,
+            activation="linear",
+        )
+        with fresh_tape():
+            r = train(spec)
+        assert len(r["history"]) == 3 and all(math.isfinite(x) for x in _numbers(r))
 
 
 def test_steps_run_on_fresh_tapes() -> None:
