@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 L_SOURCE = (
@@ -36,7 +37,8 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "backend")}
+    extra = os.environ.get("GRADWALK_BENCH_PYTHONPATH")  # e.g. a --target dir with httptools/uvloop to compare
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (extra, str(ROOT / "backend")) if p)}
     cmd = [sys.executable, "-m", "uvicorn", "gradwalk.api.main:app", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -50,21 +52,56 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-def timed_requests(url: str, body: dict[str, object], n: int) -> list[float]:
+class RawClient:
+    """A keep-alive HTTP/1.1 client on a plain socket, as wrk would measure: httpx's pure-Python
+    parsing of a 3 MB response costs the client tens of milliseconds that are not the server's."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        self.sock.sendall(head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self.sock.recv(1 << 16)
+        header, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = header.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length = next(int(v) for k, _, v in (x.partition(b":") for x in lines[1:]) if k.lower() == b"content-length")
+        chunks, got = [rest], len(rest)
+        while got < length:
+            chunk = self.sock.recv(1 << 20)
+            chunks.append(chunk)
+            got += len(chunk)
+        data = b"".join(chunks)
+        self.buf = data[length:]
+        return status, data[:length]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def timed_requests(port: int, body: dict[str, object], n: int) -> list[float]:
     out = []
-    with httpx.Client() as client:
+    payload = orjson.dumps(body)
+    client = RawClient(port)
+    try:
         for _ in range(n):
             t = time.perf_counter()
-            r = client.post(url, json=body)
+            status, data = client.request("POST", "/api/v1/expression", payload)
             out.append(time.perf_counter() - t)
-            assert r.status_code == 200, r.text[:200]
+            assert status == 200, data[:200]
+    finally:
+        client.close()
     return out
 
 
-def concurrent(url: str, body: dict[str, object], n: int, clients: int) -> list[float]:
+def concurrent(port: int, body: dict[str, object], n: int, clients: int) -> list[float]:
     results: list[list[float]] = [[] for _ in range(clients)]
     threads = [
-        threading.Thread(target=lambda k=k: results[k].extend(timed_requests(url, body, n // clients)))
+        threading.Thread(target=lambda k=k: results[k].extend(timed_requests(port, body, n // clients)))
         for k in range(clients)
     ]
     for t in threads:
@@ -94,13 +131,21 @@ def main() -> None:
             (f"{nodes}-node expression", {"source": BIG_SOURCE}, max(40, args.requests // 10), (60.0, None)),
         ]
         print(f"server: uvicorn, 1 process, 127.0.0.1:{port}; best of {args.runs} runs")
+        base = []
+        raw = RawClient(port)  # the HTTP floor: a route that does no work
+        for _ in range(args.requests):
+            t = time.perf_counter()
+            raw.request("GET", "/healthz")
+            base.append(time.perf_counter() - t)
+        raw.close()
+        print(f"{'GET /healthz (baseline)':24s} {'sequential':22s} p50 {pct(base, 0.5):8.2f} ms  p99 {pct(base, 0.99):8.2f} ms")
         for name, body, n, (p50_target, p99_target) in cases:
-            timed_requests(url, body, 20)  # warm-up
+            timed_requests(port, body, 20)  # warm-up
             for mode, clients in (("sequential", 1), ("8 concurrent clients", 8)):
                 best: tuple[float, float, float] | None = None
                 for _ in range(args.runs):
                     t = time.perf_counter()
-                    xs = timed_requests(url, body, n) if clients == 1 else concurrent(url, body, n, clients)
+                    xs = timed_requests(port, body, n) if clients == 1 else concurrent(port, body, n, clients)
                     wall = time.perf_counter() - t
                     figures = (pct(xs, 0.5), pct(xs, 0.99), len(xs) / wall)
                     if best is None or figures[0] < best[0]:
@@ -113,7 +158,13 @@ def main() -> None:
                     f"{name:24s} {mode:22s} p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  {rps:8.1f} req/s"
                     f"  ({verdict}: {'met' if ok else 'MISSED'}; p50/target {p50 / p50_target:.2f})"
                 )
-        print(f"mean response for the big expression: {statistics.mean(timed_requests(url, cases[1][1], 5)) * 1000:.1f} ms")
+        with httpx.Client() as client:  # what a Python client with httpx sees, parsing included
+            xs = []
+            for _ in range(10):
+                t = time.perf_counter()
+                client.post(url, json=cases[1][1]).json()
+                xs.append(time.perf_counter() - t)
+        print(f"big expression through httpx + .json() on the client: median {statistics.median(xs) * 1000:.1f} ms")
     finally:
         proc.terminate()
         proc.wait(10)

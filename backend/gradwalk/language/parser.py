@@ -242,41 +242,59 @@ class Parser:
         return ("value", (data, label), head)
 
     def expression(self) -> list[Instr]:
-        """One expression up to the end of the statement, as postfix code."""
+        """One expression up to the end of the statement, as postfix code.
+
+        The hot loop of the language: tokens are read by tuple index (kind 0, text 1)
+        and the position lives in a local, written back before any helper runs.
+        """
         out: list[Instr] = []
         emit = out.append
-        # stack entries: (kind, precedence, token); kind is "bin", "neg", "pos", "(" or "call"
+        # stack entries: (kind, precedence, token); kind is "bin", "neg", "pos", "(" or "call".
+        # "nest" counts the entries that nest: everything except + - * /.
         stack: list[tuple[str, int, Token]] = []
+        push, pop = stack.append, stack.pop
         depth = 0
         max_depth = self.max_depth
         operand = True  # expecting an operand (prefix position)
         toks = self.toks
+        i = self.i
+        prec_of = BINARY_PREC
         while True:
-            tok = toks[self.i]
-            kind, text = tok.kind, tok.text
+            tok = toks[i]
+            kind, text = tok[0], tok[1]
             if operand:
-                if kind == NUM:
-                    emit(("num", tok.value, tok))
-                    operand = False
-                elif kind == NAME:
-                    _check_name(tok)
-                    nxt = toks[self.i + 1]
-                    if nxt.kind == OP and nxt.text == "(":
+                if kind == NAME:
+                    nxt = toks[i + 1]
+                    if nxt[1] == "(" and nxt[0] == OP:
+                        self.i = i
+                        _check_name(tok)
                         if text == "Value":
-                            self.i += 1
+                            self.i = i + 1
                             emit(self.value_call(tok))
+                            i = self.i
                             operand = False
                             continue
                         self.check_function(tok)
-                        self.i += 1
-                        stack.append(("call", 0, tok))
+                        i += 1
+                        push(("call", 0, tok))
                         depth += 1
                     else:
+                        if text[0] == "_" and text.startswith("__"):
+                            _check_name(tok)
                         emit(("load", text, tok))
                         operand = False
+                elif kind == NUM:
+                    emit(("num", tok[4], tok))
+                    operand = False
                 elif kind == OP and text in ("-", "+", "("):
-                    stack.append(("neg" if text == "-" else "pos" if text == "+" else "(", UNARY_PREC, tok))
+                    push(("neg" if text == "-" else "pos" if text == "+" else "(", UNARY_PREC, tok))
                     depth += 1
+                    if depth > max_depth:
+                        raise _error(
+                            f"nesting deeper than {max_depth} (parentheses, unary signs and ** chains count)",
+                            tok,
+                            "limit.depth",
+                        )
                 elif kind == STR:
                     raise _error("a string can only be a label: Value(2.0, label='a') or e.label = 'e'", tok)
                 elif kind in (END, EOF) or (kind == OP and text == ")"):
@@ -289,22 +307,28 @@ class Parser:
                         tok,
                         "limit.depth",
                     )
-                self.i += 1
+                i += 1
                 continue
 
             # infix position: after a complete operand
-            if kind == OP and text in BINARY_PREC:
-                prec = BINARY_PREC[text]
-                right = text == "**"
+            prec = prec_of.get(text) if kind == OP else None
+            if prec is not None:
+                right = prec == 40  # ** is the one right-associative operator
                 while stack:
                     top = stack[-1]
-                    if top[0] in ("(", "call") or top[1] < prec or (top[1] == prec and right):
+                    tprec = top[1]
+                    if tprec < prec or (tprec == prec and right) or top[0] in ("(", "call"):
                         break
-                    stack.pop()
-                    if top[0] != "bin" or top[2].text == "**":
+                    pop()
+                    tkind = top[0]
+                    if tkind == "bin":
+                        if tprec == 40:
+                            depth -= 1
+                        emit(("bin", top[2][1], top[2]))
+                    else:
                         depth -= 1
-                    emit(self.reduce(top))
-                stack.append(("bin", prec, tok))
+                        emit((tkind, None, top[2]))
+                push(("bin", prec, tok))
                 if right:
                     depth += 1
                     if depth > max_depth:
@@ -314,30 +338,32 @@ class Parser:
                             "limit.depth",
                         )
                 operand = True
-                self.i += 1
-            elif kind == OP and text == ")":
-                while stack and stack[-1][0] not in ("(", "call"):
-                    top = stack.pop()
-                    if top[0] != "bin" or top[2].text == "**":
-                        depth -= 1
-                    emit(self.reduce(top))
-                if not stack:
-                    raise _error("this ')' has no matching '('", tok)
-                top = stack.pop()
-                depth -= 1
-                if top[0] == "call":
-                    emit(("fn", top[2].text, top[2]))
-                self.i += 1
-            elif kind == OP and text == ".":
-                self.i += 1
-                emit(self.method(tok))
+                i += 1
             elif kind in (END, EOF):
+                self.i = i
                 while stack:
-                    top = stack.pop()
+                    top = pop()
                     if top[0] in ("(", "call"):
                         raise _error("this '(' is never closed", top[2])
                     emit(self.reduce(top))
                 return out
+            elif kind == OP and text == ")":
+                while stack and stack[-1][0] not in ("(", "call"):
+                    top = pop()
+                    if top[0] != "bin" or top[1] == 40:
+                        depth -= 1
+                    emit(self.reduce(top))
+                if not stack:
+                    raise _error("this ')' has no matching '('", tok)
+                top = pop()
+                depth -= 1
+                if top[0] == "call":
+                    emit(("fn", top[2][1], top[2]))
+                i += 1
+            elif kind == OP and text == ".":
+                self.i = i + 1
+                emit(self.method(tok))
+                i = self.i
             elif kind == OP and text == ",":
                 call = next((e for e in reversed(stack) if e[0] in ("(", "call")), None)
                 if call is not None and call[0] == "call":
