@@ -138,7 +138,10 @@ def main() -> None:
             raw.request("GET", "/healthz")
             base.append(time.perf_counter() - t)
         raw.close()
-        print(f"{'GET /healthz (baseline)':24s} {'sequential':22s} p50 {pct(base, 0.5):8.2f} ms  p99 {pct(base, 0.99):8.2f} ms")
+        print(
+            f"{'GET /healthz (baseline)':24s} {'sequential':22s}"
+            f" p50 {pct(base, 0.5):8.2f} ms  p99 {pct(base, 0.99):8.2f} ms"
+        )
         for name, body, n, (p50_target, p99_target) in cases:
             timed_requests(port, body, 20)  # warm-up
             for mode, clients in (("sequential", 1), ("8 concurrent clients", 8)):

@@ -29,7 +29,13 @@ def test_lecture_graph_response_shape() -> None:
     g = post("a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * f")
     nodes = by_label(g)
     assert {k: nodes[k]["grad"] for k in "abcdefL"} == {
-        "a": 6.0, "b": -4.0, "c": -2.0, "d": -2.0, "e": -2.0, "f": 4.0, "L": 1.0
+        "a": 6.0,
+        "b": -4.0,
+        "c": -2.0,
+        "d": -2.0,
+        "e": -2.0,
+        "f": 4.0,
+        "L": 1.0,
     }
     assert g["output"] == nodes["L"]["id"] and g["output_name"] == "L"
     assert g["variables"] == {k: nodes[k]["id"] for k in "abcdefL"}

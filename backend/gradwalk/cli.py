@@ -1,9 +1,9 @@
 """The `gradwalk` command: serve the app, or run an expression in the terminal.
 
-    gradwalk serve [--host 127.0.0.1] [--port 8000]
-    gradwalk eval "a = 2; b = a*a"            a table of nodes with data and grad
-    gradwalk eval "..." --json [--output b]   the Graph JSON
-    gradwalk dot "..." / gradwalk svg "..."   draw_dot's Graphviz drawing
+gradwalk serve [--host 127.0.0.1] [--port 8000]
+gradwalk eval "a = 2; b = a*a"            a table of nodes with data and grad
+gradwalk eval "..." --json [--output b]   the Graph JSON
+gradwalk dot "..." / gradwalk svg "..."   draw_dot's Graphviz drawing
 """
 
 from __future__ import annotations

@@ -82,7 +82,8 @@ EXAMPLES: tuple[Example, ...] = (
         "micrograd-sanity-check",
         "micrograd's test_sanity_check",
         "x is used in many places: its grad is the sum over every path to y (46 here).",
-        "x = Value(-4.0)\nz = 2 * x + 2 + x\nq = z.relu() + z * x\nh = (z * z).relu()\ny = h + q + q * x\ny.backward()\n",
+        "x = Value(-4.0)\nz = 2 * x + 2 + x\nq = z.relu() + z * x\n"
+        "h = (z * z).relu()\ny = h + q + q * x\ny.backward()\n",
     ),
     Example(
         "micrograd-more-ops",

@@ -1,6 +1,6 @@
 """Regenerate tests/golden/examples.json from PyTorch float64 after the examples change.
 
-    .venv/bin/python -m tests.oracles.make_examples_golden
+.venv/bin/python -m tests.oracles.make_examples_golden
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ from .settings import get_settings
 
 
 def _body(status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps({"detail": detail}), status_code=status, media_type="application/json", headers=headers)
+    return Response(
+        orjson.dumps({"detail": detail}), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 def _safe_str(x: object) -> str:
@@ -56,7 +58,9 @@ async def http_error(_request: Request, exc: Exception) -> Response:
     try:
         return _body(exc.status_code, detail, headers=exc.headers)
     except TypeError:  # something unserialisable slipped into an extra field
-        return _body(exc.status_code, [{"msg": _safe_str(d.get("msg")), "type": _safe_str(d.get("type"))} for d in detail])
+        return _body(
+            exc.status_code, [{"msg": _safe_str(d.get("msg")), "type": _safe_str(d.get("type"))} for d in detail]
+        )
 
 
 async def internal_error(_request: Request, _exc: Exception) -> Response:

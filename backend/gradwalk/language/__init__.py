@@ -1,9 +1,9 @@
 """The expression language of SPEC §2: tokenizer, parser and interpreter, never Python's eval.
 
-    >>> from gradwalk.language import run
-    >>> r = run("a = 2.0; b = -3.0; L = a*b + a")
-    >>> r.output.data, r.output.label
-    (-4.0, 'L')
+>>> from gradwalk.language import run
+>>> r = run("a = 2.0; b = -3.0; L = a*b + a")
+>>> r.output.data, r.output.label
+(-4.0, 'L')
 """
 
 from .errors import SourceError

@@ -31,4 +31,4 @@ def describe_char(ch: str) -> str:
     code = ord(ch)
     if 32 <= code < 127:
         return f"'{ch}'"
-    return f"{ascii(ch)} (U+{code:04X})"
+    return f"{ch!a} (U+{code:04X})"

@@ -73,9 +73,7 @@ class _Run:
 
     def check_budget(self, tok: Token) -> None:
         if len(self.tape.data) - self.start > self.max_nodes:
-            raise _err(
-                f"the graph needs more than {self.max_nodes} nodes (the max_nodes limit)", tok, "limit.nodes"
-            )
+            raise _err(f"the graph needs more than {self.max_nodes} nodes (the max_nodes limit)", tok, "limit.nodes")
 
     def lookup(self, name: str, tok: Token) -> Value:
         v = self.env.get(name)

@@ -167,7 +167,9 @@ class Parser:
         if first.text == "import":
             mod = self.dotted()
             if mod not in PLAIN_IMPORTS:
-                raise _error(f"imports are not part of the language ('import {mod}'); only 'import math' is accepted", first)
+                raise _error(
+                    f"imports are not part of the language ('import {mod}'); only 'import math' is accepted", first
+                )
             return Statement("noop", first)
         mod = self.dotted()
         tok = self.next()

@@ -117,7 +117,9 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
             value = float(text)
             col = m.start() - line_start + 1
             if value == _INF:
-                warnings.append(f"line {line}, column {col}: the literal {text[:40]} is too large for a double: Infinity")
+                warnings.append(
+                    f"line {line}, column {col}: the literal {text[:40]} is too large for a double: Infinity"
+                )
             append(Token(NUM, text, line, col, value))
         elif kind == "ws" or kind == "comment":
             if text[-1] == "\n":  # a backslash continuation
