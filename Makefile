@@ -30,8 +30,12 @@ golden: torch
 	$(PY) -m tests.oracles.make_examples_golden
 	$(PY) -m tests.oracles.make_mlp_golden
 
-bench: install-test
+# Speed figures quoted in the README (each script prints its own table).
+bench: install-test system-deps
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/mlp.py
+	$(PY) benchmarks/api.py
+	$(PY) benchmarks/layout.py
 
 install: $(VENV)/.server
 install-test: $(VENV)/.test
