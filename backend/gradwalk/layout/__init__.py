@@ -1,0 +1,119 @@
+"""Positions for the page: the `"layout"` object of a graph response (contracts.md).
+
+    compute_layout(graph, dot_max_nodes=1500, dot_timeout=10.0) -> {"engine", "views"}
+
+Views: "full" (draw_dot's picture: a box per value, a small node per op), and for
+MLP graphs (nodes carry groups) the collapsed "neuron" and "layer" views (views.py).
+Engine: Graphviz dot (dot.py) when the binary is installed and all views together
+have at most `dot_max_nodes` boxes; otherwise, or when dot fails or runs out of
+time, our own layered layout (layered.py), which handles 50,000-node graphs in
+about a second. The "full" view is null above FULL_VIEW_MAX_BOXES drawn boxes (the
+page then shows a collapsed view; an expression graph of 50,000 nodes is still
+drawn in full). Results are cached by structure (cache.py).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .cache import CACHE, structure_key
+from .dot import DotFailed, dot_binary, dot_layout
+from .layered import Placement, layered_layout
+from .views import Drawing, full_drawing, has_groups, layer_drawing, neuron_drawing
+
+__all__ = ["CACHE", "FULL_VIEW_MAX_BOXES", "compute_layout", "drawn_boxes"]
+
+Json = dict[str, Any]
+
+# Above this many drawn boxes (values + op nodes) the "full" view is null: beyond it the
+# response and the page's DOM grow past what a browser draws usefully.
+FULL_VIEW_MAX_BOXES = 120_000
+
+
+def drawn_boxes(graph: Json) -> int:
+    """Boxes of the full view: one per value plus one per operation."""
+    return sum(2 if (n.get("op") is not None or n.get("role") == "op") else 1 for n in graph["nodes"])
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """A layout allocates ~10 small containers per box and frees none of them: the cycle
+    collector would only scan them over and over (a third of the time at 50,000 nodes)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def compute_layout(
+    graph: Json, *, dot_max_nodes: int, dot_timeout: float, cache_size: int | None = None
+) -> Json:
+    """The layout object for a Graph JSON dict; see the module docstring. Never raises for a valid graph.
+
+    `cache_size` (optional, e.g. the `layout_cache_size` setting) resizes the shared cache.
+    """
+    with _gc_paused():
+        return _compute(graph, dot_max_nodes, dot_timeout, cache_size)
+
+
+def _compute(graph: Json, dot_max_nodes: int, dot_timeout: float, cache_size: int | None) -> Json:
+    if cache_size is not None and cache_size != CACHE.size:
+        CACHE.resize(cache_size)
+    binary = dot_binary()
+    key = structure_key(graph, dot_max_nodes, binary is not None)
+    hit = CACHE.get(key)
+    if hit is not None:
+        return hit
+
+    drawings: dict[str, Drawing | None] = {
+        "full": full_drawing(graph) if drawn_boxes(graph) <= FULL_VIEW_MAX_BOXES else None
+    }
+    if has_groups(graph):
+        drawings["neuron"] = neuron_drawing(graph)
+        drawings["layer"] = layer_drawing(graph)
+    total = sum(len(d) for d in drawings.values() if d is not None)
+
+    engine = "layered"
+    placed: dict[str, Placement | None] | None = None
+    if binary is not None and total <= dot_max_nodes:
+        deadline = time.monotonic() + dot_timeout
+        try:
+            placed = {
+                name: (dot_layout(d, deadline - time.monotonic()) if d is not None else None)
+                for name, d in drawings.items()
+            }
+            engine = "dot"
+        except DotFailed:
+            placed = None
+    if placed is None:
+        placed = {name: (layered_layout(d) if d is not None else None) for name, d in drawings.items()}
+
+    views: Json = {}
+    for name, d in drawings.items():
+        p = placed[name]
+        views[name] = None if d is None or p is None else _view(d, p)
+    layout = {"engine": engine, "views": views}
+    CACHE.put(key, layout, max(total, 1))
+    return layout
+
+
+def _view(d: Drawing, p: Placement) -> Json:
+    ids, kinds, widths, heights, members = d.ids, d.kinds, d.widths, d.heights, d.members
+    x, y = p.x, p.y
+    nodes: list[Json] = [
+        {"id": ids[i], "kind": kinds[i], "x": x[i], "y": y[i], "width": widths[i], "height": heights[i]}
+        for i in range(len(ids))
+    ]
+    for i, m in members.items():
+        nodes[i]["members"] = m
+    edges = [
+        {"source": ids[s], "target": ids[t], "points": pts} for (s, t), pts in zip(d.edges, p.points, strict=True)
+    ]
+    return {"width": p.width, "height": p.height, "nodes": nodes, "edges": edges}

@@ -1,0 +1,111 @@
+"""Layout time against graph size: Graphviz dot versus our layered layout.
+
+    .venv/bin/python benchmarks/layout.py [--repeat 3] [--dot-limit 10]
+
+Graphs are random expressions (binary and unary ops over a window of recent values,
+with leaves mixed in), built with the engine and traced to Graph JSON. "nodes" are
+Graph JSON nodes; "boxes" are drawn boxes (values + op nodes), what dot_max_nodes
+counts. Each figure is the best of --repeat runs on a cold cache; dot is run while
+it stays under --dot-limit seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
+
+from gradwalk.engine import Value  # noqa: E402
+from gradwalk.layout import CACHE, compute_layout, drawn_boxes  # noqa: E402
+from gradwalk.layout.dot import dot_binary, dot_layout  # noqa: E402
+from gradwalk.layout.layered import layered_layout  # noqa: E402
+from gradwalk.layout.views import full_drawing  # noqa: E402
+from gradwalk.tape import fresh_tape  # noqa: E402
+from gradwalk.trace import trace  # noqa: E402
+
+SIZES = (100, 300, 1_000, 3_000, 10_000, 50_000)
+
+
+def random_graph(n: int, seed: int = 0) -> dict:
+    """Graph JSON of a random expression with about n nodes, all reaching the root.
+
+    Each operation consumes operands from the last few unused values (so every value
+    is used and edges stay local, as in real expressions) and now and then reuses a
+    recent value (so the graph is a DAG, not a tree); leaves are mixed in.
+    """
+    rng = random.Random(seed)
+    with fresh_tape():
+        unused = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(4)]
+        recent = list(unused)
+        made = len(unused)
+
+        def take() -> Value:
+            if rng.random() < 0.1:
+                return recent[-1 - rng.randrange(min(len(recent), 20))]
+            return unused.pop(len(unused) - 1 - rng.randrange(min(len(unused), 6)))
+
+        while made < n - 1:
+            r = rng.random()
+            if r < 0.35 or len(unused) < 2:
+                v = Value(rng.uniform(-2, 2), label=f"w{made}")
+            elif r < 0.5:
+                v = take().tanh()
+            else:
+                a, b = take(), take()
+                v = a + b if r < 0.75 else a * b
+            made += 1
+            unused.append(v)
+            recent.append(v)
+        total = unused.pop()
+        while unused:
+            total = total + unused.pop()
+        return trace(total)
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--dot-limit", type=float, default=10.0, help="stop running dot once a size takes longer")
+    ap.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    args = ap.parse_args()
+    has_dot = dot_binary() is not None
+    print(f"dot binary: {dot_binary() or 'not installed'}")
+    print(f"{'nodes':>7} {'boxes':>7} {'dot s':>8} {'layered s':>10} {'compute_layout s':>17} {'cache hit s':>12} {'dot/layered':>12}")
+    dot_ok = has_dot
+    for n in args.sizes:
+        g = random_graph(n)
+        d = full_drawing(g)
+        t_dot = None
+        if dot_ok:
+            t_dot = best(lambda: dot_layout(d, 120.0), 1 if n >= 3000 else args.repeat)
+            if t_dot > args.dot_limit:
+                dot_ok = False
+        t_lay = best(lambda: layered_layout(d), args.repeat)
+
+        def cold() -> None:
+            CACHE.clear()
+            compute_layout(g, dot_max_nodes=0, dot_timeout=10.0)
+
+        t_full = best(cold, args.repeat)
+        t_hit = best(lambda: compute_layout(g, dot_max_nodes=0, dot_timeout=10.0), args.repeat)
+        dot_s = f"{t_dot:8.3f}" if t_dot is not None else f"{'-':>8}"
+        ratio = f"{t_dot / t_lay:12.1f}" if t_dot is not None else f"{'-':>12}"
+        print(f"{len(g['nodes']):>7} {drawn_boxes(g):>7} {dot_s} {t_lay:10.3f} {t_full:17.3f} {t_hit:12.3f} {ratio}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
