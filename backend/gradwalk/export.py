@@ -1,0 +1,168 @@
+"""Graphviz export in micrograd's draw_dot look: DOT text, SVG/PNG via the dot binary.
+
+    >>> from gradwalk import Value
+    >>> from gradwalk.export import draw_dot
+    >>> a = Value(2.0, label='a'); L = a * a; L.backward()
+    >>> draw_dot(L)            # a graphviz.Digraph: renders inline in Jupyter
+
+The picture is draw_dot's: `rankdir=LR`, one `shape=record` node per value labelled
+`{ label | data %.4f | grad %.4f }`, one small node per operation labelled with the
+op symbol, edges operand -> op node -> value. Labels are escaped for record syntax,
+non-finite numbers print as nan/inf/-inf (what `%.4f` gives). `render` runs the dot
+binary with a timeout (the `graphviz` package's `pipe()` has none) and raises
+`GraphvizUnavailable` when the binary is missing.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from .engine import Value
+
+Json = dict[str, Any]
+
+FORMATS = ("svg", "png")  # what render() produces; "dot" is the source itself
+MEDIA_TYPES = {"dot": "text/vnd.graphviz", "svg": "image/svg+xml", "png": "image/png"}
+INSTALL_HINT = "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"
+
+
+class GraphvizUnavailable(RuntimeError):
+    """The Graphviz `dot` binary is not installed (or not on PATH)."""
+
+
+class GraphvizTimeout(RuntimeError):
+    """dot did not finish within the time limit."""
+
+
+class GraphvizError(RuntimeError):
+    """dot ran and failed."""
+
+
+_RECORD_SPECIAL = str.maketrans(
+    {
+        "\\": "\\\\",
+        "{": "\\{",
+        "}": "\\}",
+        "|": "\\|",
+        "<": "\\<",
+        ">": "\\>",
+        '"': '\\"',
+        "\n": " ",
+        "\r": " ",
+        "\t": " ",
+    }
+)
+_PLAIN_SPECIAL = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": " ", "\r": " ", "\t": " "})
+
+
+def escape_record(text: str) -> str:
+    """Text safe inside a record label: `{ } | < >`, quotes and backslashes escaped."""
+    return text.translate(_RECORD_SPECIAL)
+
+
+def escape_plain(text: str) -> str:
+    """Text safe inside a quoted DOT string (op symbols)."""
+    return text.translate(_PLAIN_SPECIAL)
+
+
+def _number(x: float | str | None) -> float:
+    """Graph JSON numbers back to floats ("NaN", "Infinity", "-Infinity" included)."""
+    if isinstance(x, str):
+        return float(x)  # float() reads exactly those three spellings
+    return math.nan if x is None else float(x)
+
+
+def record_label(label: str, data: float | str | None, grad: float | str | None) -> str:
+    """draw_dot's record: `{ label | data %.4f | grad %.4f }`, escaped."""
+    return "{ %s | data %.4f | grad %.4f }" % (escape_record(label), _number(data), _number(grad))
+
+
+def op_name(node_id: str) -> str:
+    """DOT name of the op node of value `node_id` (no ':' — that is port syntax in DOT)."""
+    return f"{node_id}_op"
+
+
+def to_dot(graph: Json) -> str:
+    """DOT source of a Graph JSON dict, in draw_dot's look."""
+    lines = ["digraph {", "\trankdir=LR;"]
+    op_ids: set[str] = set()
+    for node in graph["nodes"]:
+        nid = str(node["id"])
+        label = record_label(str(node.get("label") or ""), node.get("data"), node.get("grad"))
+        lines.append(f'\t"{nid}" [label="{label}", shape=record];')
+        if node.get("op") is not None or node.get("role") == "op":
+            symbol = escape_plain(str(node.get("symbol") or node.get("op")))
+            lines.append(f'\t"{op_name(nid)}" [label="{symbol}"];')
+            lines.append(f'\t"{op_name(nid)}" -> "{nid}";')
+            op_ids.add(nid)
+    for edge in graph["edges"]:
+        target = str(edge["target"])
+        # operand -> op node of the result, as draw_dot draws it
+        head = op_name(target) if target in op_ids else target
+        lines.append(f'\t"{edge["source"]}" -> "{head}";')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def dot_binary() -> str:
+    """Path of the dot binary, resolved on each call; GraphvizUnavailable when missing."""
+    path = shutil.which("dot")
+    if path is None:
+        raise GraphvizUnavailable(f"the Graphviz 'dot' program is not installed: {INSTALL_HINT}")
+    return path
+
+
+def render(dot_source: str, fmt: str, timeout: float) -> bytes:
+    """Render DOT source to "svg" or "png" with the dot binary, within `timeout` seconds."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    binary = dot_binary()
+    try:
+        proc = subprocess.run(
+            [binary, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:  # run() has killed dot already
+        raise GraphvizTimeout(f"Graphviz took longer than {timeout:g} s to render this graph") from exc
+    except FileNotFoundError as exc:  # removed between which() and exec
+        raise GraphvizUnavailable(f"the Graphviz 'dot' program is not installed: {INSTALL_HINT}") from exc
+    if proc.returncode != 0:
+        raise GraphvizError(f"Graphviz failed: {proc.stderr.decode(errors='replace').strip()[:300]}")
+    return proc.stdout
+
+
+def draw_dot(root: Value) -> graphviz.Digraph:
+    """micrograd's notebook helper: a graphviz.Digraph of `root` and everything it depends on.
+
+    Shows each value's current `.data` and `.grad` (zero before `backward()`, as in
+    micrograd). Renders inline in Jupyter; `.render()`/`.pipe()` need the dot binary.
+    """
+    import graphviz  # imported here: the engine itself does not need the package
+
+    dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
+    # iterative walk from the root (no recursion limit); ids in first-visit order
+    names: dict[Value, str] = {root: "n0"}
+    stack = [root]
+    order: list[Value] = []
+    while stack:
+        v = stack.pop()
+        order.append(v)
+        for child in v.operands:
+            if child not in names:
+                names[child] = f"n{len(names)}"
+                stack.append(child)
+    for v in order:
+        uid = names[v]
+        dot.node(name=uid, label=record_label(v.label, v.data, v.grad), shape="record")
+        if v._op:
+            dot.node(name=op_name(uid), label=escape_plain(v._op))
+            dot.edge(op_name(uid), uid)
+    for v in order:
+        for child in v.operands:
+            dot.edge(names[child], op_name(names[v]))
+    return dot
