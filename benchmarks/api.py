@@ -161,6 +161,30 @@ def main() -> None:
                     f"{name:24s} {mode:22s} p50 {p50:8.2f} ms  p99 {p99:8.2f} ms  {rps:8.1f} req/s"
                     f"  ({verdict}: {'met' if ok else 'MISSED'}; p50/target {p50 / p50_target:.2f})"
                 )
+        # responsiveness: /healthz while another client keeps the largest source (a 30,000-term sum) running
+        huge = {"source": "x = 0.5\ny = " + "+".join(["x"] * 30_000)}
+        stop = threading.Event()
+
+        def load() -> None:
+            while not stop.is_set():
+                timed_requests(port, huge, 1)
+
+        loader = threading.Thread(target=load)
+        loader.start()
+        time.sleep(0.5)
+        raw, during = RawClient(port), []
+        for _ in range(100):
+            t = time.perf_counter()
+            raw.request("GET", "/healthz")
+            during.append(time.perf_counter() - t)
+            time.sleep(0.005)
+        raw.close()
+        stop.set()
+        loader.join()
+        print(
+            f"{'GET /healthz under load':24s} {'(30,000-term sums)':22s}"
+            f" p50 {pct(during, 0.5):8.2f} ms  p99 {pct(during, 0.99):8.2f} ms"
+        )
         with httpx.Client() as client:  # what a Python client with httpx sees, parsing included
             xs = []
             for _ in range(10):

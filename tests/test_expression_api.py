@@ -149,3 +149,23 @@ def test_unknown_route_and_method_use_the_error_shape() -> None:
     assert r.status_code == 404 and r.json()["detail"][0]["type"] == "http.404"
     r = client.get("/api/v1/expression")  # the frontend's static mount answers unmatched GETs
     assert r.status_code in (404, 405) and r.json()["detail"][0]["msg"]
+
+
+def test_requests_leave_no_cyclic_garbage() -> None:
+    """Full collections stall a loaded server: a request must free everything by reference counting."""
+    import gc
+
+    from fastapi import HTTPException
+
+    source = "a = 2.0; b = -3.0\nL = (a*b + 1).tanh() * a\n" + "M = L" + " + L" * 500
+    expression_graph(ExpressionRequest(source=source))  # warm caches (regex, difflib) first
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            expression_graph(ExpressionRequest(source=source))
+            with pytest.raises(HTTPException):
+                expression_graph(ExpressionRequest(source="a = 1\nb = tanhh(a)"))
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

@@ -16,7 +16,7 @@ from ...examples import EXAMPLES
 from ...language import SourceError, run
 from ...ops import FUNCTIONS, OPS
 from ...tape import fresh_tape
-from ...trace import trace
+from ...trace import dumps, trace
 from ..common import StrictModel, compute, json_response
 from ..settings import get_settings
 
@@ -169,7 +169,13 @@ def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
     responses=ERRORS,
 )
 async def expression(req: ExpressionRequest) -> Response:
-    return json_response(await compute(expression_graph, req))
+    # encoded in the worker too: a 30,000-node graph is ~10 MB of JSON, too long to build on the event loop
+    body = await compute(_encoded_graph, req)
+    return Response(content=body, media_type="application/json")
+
+
+def _encoded_graph(req: ExpressionRequest) -> bytes:
+    return dumps(expression_graph(req))
 
 
 _OPS_LISTING = [
