@@ -136,15 +136,18 @@ def render(dot_source: str, fmt: str, timeout: float) -> bytes:
     return proc.stdout
 
 
-def draw_dot(root: Value) -> graphviz.Digraph:
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.Digraph:
     """micrograd's notebook helper: a graphviz.Digraph of `root` and everything it depends on.
 
     Shows each value's current `.data` and `.grad` (zero before `backward()`, as in
-    micrograd). Renders inline in Jupyter; `.render()`/`.pipe()` need the dot binary.
+    micrograd). `format` and `rankdir` as in micrograd's trace_graph demo. Renders
+    inline in Jupyter; `.render()`/`.pipe()` need the dot binary.
     """
     import graphviz  # imported here: the engine itself does not need the package
 
-    dot = graphviz.Digraph(format="svg", graph_attr={"rankdir": "LR"})
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"rankdir must be 'LR' or 'TB', not {rankdir!r}")
+    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
     # iterative walk from the root (no recursion limit); ids in first-visit order
     names: dict[Value, str] = {root: "n0"}
     stack = [root]
