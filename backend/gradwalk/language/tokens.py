@@ -78,6 +78,7 @@ def _check_characters(source: str, line_starts: list[int]) -> None:
 
 _PYTHON_ONLY = frozenset(keyword.kwlist) - {"import", "from"}  # those two start accepted no-op lines
 _INF = math.inf
+_new = tuple.__new__  # 4x faster than Token(...), same NamedTuple type
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -106,13 +107,13 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
                 depth += 1
             elif text == ")":
                 depth -= 1
-            append(Token(OP, text, line, m.start() - line_start + 1))
+            append(_new(Token, (OP, text, line, m.start() - line_start + 1, 0.0)))
         elif kind == "name":
             if text in _PYTHON_ONLY:  # before any later ':' or '[' so the message names the real cause
                 col = m.start() - line_start + 1
                 msg = f"'{text}' is Python, not part of this language (only arithmetic on values)"
                 raise SourceError(msg, "syntax", line, col)
-            append(Token(NAME, text, line, m.start() - line_start + 1))
+            append(_new(Token, (NAME, text, line, m.start() - line_start + 1, 0.0)))
         elif kind == "number":
             value = float(text)
             col = m.start() - line_start + 1
@@ -120,19 +121,19 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
                 warnings.append(
                     f"line {line}, column {col}: the literal {text[:40]} is too large for a double: Infinity"
                 )
-            append(Token(NUM, text, line, col, value))
+            append(_new(Token, (NUM, text, line, col, value)))
         elif kind == "ws" or kind == "comment":
             if text[-1] == "\n":  # a backslash continuation
                 line += 1
                 line_start = m.end()
         elif kind == "newline":
             if text == ";" or depth <= 0:
-                append(Token(END, text, line, m.start() - line_start + 1))
+                append(_new(Token, (END, text, line, m.start() - line_start + 1, 0.0)))
             if text != ";":
                 line += 1
                 line_start = m.end()
         elif kind == "string":
-            append(Token(STR, text[1:-1], line, m.start() - line_start + 1))
+            append(_new(Token, (STR, text[1:-1], line, m.start() - line_start + 1, 0.0)))
         else:
             col = m.start() - line_start + 1
             if kind == "badnumber":
@@ -142,5 +143,5 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
             else:
                 msg = f"character {describe_char(text)} is not part of the language"
             raise SourceError(msg, "syntax", line, col)
-    append(Token(EOF, "", line, len(source) - line_start + 1))
+    append(_new(Token, (EOF, "", line, len(source) - line_start + 1, 0.0)))
     return tokens, warnings
