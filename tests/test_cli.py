@@ -45,3 +45,19 @@ def test_installed_entry_point_runs() -> None:
         [sys.executable, "-m", "gradwalk.cli", "eval", "a = 3.0; L = a*a"], capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 0 and "6.0000" in r.stdout
+
+
+def test_dot_prints_draw_dot_records(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dot", "a = 2.0; b = a*a"]) == 0
+    dot = capsys.readouterr().out
+    assert dot.lstrip().startswith("digraph") and "rankdir=LR" in dot
+    assert "{ a | data 2.0000 | grad 4.0000 }" in dot and "{ b | data 4.0000 | grad 1.0000 }" in dot
+
+
+def test_svg_renders_with_graphviz() -> None:
+    # `make test` installs Graphviz's dot binary (system-deps)
+    r = subprocess.run(
+        [sys.executable, "-m", "gradwalk.cli", "svg", "a = 2.0; b = a*a"], capture_output=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    assert b"<svg" in r.stdout and b"grad 4.0000" in r.stdout

@@ -76,13 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         print(dumps(graph).decode() if args.json else table(graph))
         return 0
-    from .export import render, to_dot  # written alongside; imported only when drawing
+    from .export import GraphvizError, GraphvizTimeout, GraphvizUnavailable, render, to_dot  # only when drawing
 
     dot = to_dot(graph)
     if args.command == "dot":
         print(dot)
         return 0
-    sys.stdout.buffer.write(render(dot, "svg", 10.0))
+    try:
+        sys.stdout.buffer.write(render(dot, "svg", 10.0))
+    except (GraphvizUnavailable, GraphvizTimeout, GraphvizError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
     return 0
 
 
