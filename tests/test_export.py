@@ -1,0 +1,272 @@
+"""Graphviz export (gradwalk.export and /api/v1/export/...): draw_dot's records, DOT that
+renders, SVG holding every label and value at 4 decimals, GET links, and the 503 path."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from typing import Any
+
+import graphviz
+import pytest
+from fastapi.testclient import TestClient
+
+from gradwalk import Value
+from gradwalk.api.main import app
+from gradwalk.api.settings import get_settings
+from gradwalk.export import GraphvizUnavailable, draw_dot, escape_record, render, to_dot
+from gradwalk.tape import fresh_tape
+from gradwalk.trace import trace
+
+Json = dict[str, Any]
+client = TestClient(app)
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz dot binary is not installed")
+
+LECTURE = "a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * f"
+# draw_dot's figure of L = (a*b + c) * f in seed 001, after L.backward(): label -> (data, grad)
+SEED_RECORDS = {
+    "a": ("2.0000", "6.0000"),
+    "b": ("-3.0000", "-4.0000"),
+    "c": ("10.0000", "-2.0000"),
+    "e": ("-6.0000", "-2.0000"),
+    "d": ("4.0000", "-2.0000"),
+    "f": ("-2.0000", "4.0000"),
+    "L": ("-8.0000", "1.0000"),
+}
+MLP_SPEC: Json = {"nin": 2, "layers": [2, 1], "inputs": [[1.0, 2.0], [0.5, -1.0]], "targets": [1.0, -1.0], "seed": 4}
+
+
+def lecture_values() -> Value:
+    a = Value(2.0, label="a")
+    b = Value(-3.0, label="b")
+    c = Value(10.0, label="c")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    f = Value(-2.0, label="f")
+    L = d * f
+    L.label = "L"
+    return L
+
+
+def svg_texts(svg: str) -> list[str]:
+    return [html.unescape(t).strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def svg_records(svg: str) -> dict[str, tuple[str, str]]:
+    """label -> (data, grad) from the rendered record nodes: each is three consecutive texts."""
+    texts = svg_texts(svg)
+    out = {}
+    for i in range(len(texts) - 2):
+        if texts[i + 1].startswith("data ") and texts[i + 2].startswith("grad "):
+            out[texts[i]] = (texts[i + 1][5:], texts[i + 2][5:])
+    return out
+
+
+def dot_svg(source: str) -> str:
+    """Render with the dot binary itself (`dot -Tsvg`), independently of gradwalk.export.render."""
+    proc = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True, timeout=30, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return proc.stdout.decode()
+
+
+# ------------------------------------------------------------------ to_dot / render
+
+
+def test_dot_source_is_draw_dots() -> None:
+    with fresh_tape():
+        graph = trace(lecture_values())
+    src = to_dot(graph)
+    assert src.startswith("digraph {") and "rankdir=LR" in src
+    records = re.findall(r'label="\{ (\S*) \| data (\S+) \| grad (\S+) \}", shape=record', src)
+    assert {lab: (d, g) for lab, d, g in records} == SEED_RECORDS
+    ops = re.findall(r'"(n\d+)_op" \[label="([^"]+)"\]', src)
+    assert sorted(sym for _, sym in ops) == ["*", "*", "+"]
+    # operand -> op node -> value: 3 op edges + 6 operand edges
+    assert len(re.findall(r"->", src)) == 9
+
+
+@needs_dot
+def test_seed_L_export_shows_draw_dots_records() -> None:
+    r = client.post("/api/v1/export/expression?format=svg", json={"source": LECTURE})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("image/svg+xml")
+    svg = r.text
+    assert svg_records(svg) == SEED_RECORDS
+    texts = svg_texts(svg)
+    assert sorted(t for t in texts if t in ("*", "+")) == ["*", "*", "+"]
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: lecture_values(),
+        lambda: ((Value(0.5, label="x") * 2).exp() - 1) / ((Value(0.5, label="y") * 2).exp() + 1),
+        lambda: (Value(0.0, label="z").log() + Value(1.0, label="w") / 0) * Value(3.25, label="k"),
+        lambda: Value(1.0, label='odd {label} | <port> "q" \\ end').tanh() ** 2,
+    ],
+    ids=["lecture", "tanh-by-hand", "non-finite", "special-chars"],
+)
+def test_svg_contains_every_label_and_value(build: Any) -> None:
+    with fresh_tape():
+        graph = trace(build())
+    src = to_dot(graph)
+    svg = dot_svg(src)
+    assert render(src, "svg", 30.0).decode() == svg  # render() is dot -Tsvg with a timeout
+    texts = svg_texts(svg)
+    records = svg_records(svg)
+    for node in graph["nodes"]:
+        data, grad = (float(node[k]) if isinstance(node[k], str) else node[k] for k in ("data", "grad"))
+        assert "data %.4f" % data in texts and "grad %.4f" % grad in texts, node
+        if node["label"]:
+            assert records[node["label"]] == ("%.4f" % data, "%.4f" % grad)
+        if node["op"] is not None:
+            assert node["symbol"] in texts
+
+
+def test_non_finite_numbers_print_as_nan_and_inf() -> None:
+    with fresh_tape():
+        z = Value(0.0, label="z")
+        src = to_dot(trace(z.log() * 0))
+    assert "data -inf" in src and "data nan" in src
+
+
+def test_record_labels_are_escaped() -> None:
+    assert escape_record('a{b}|<c>"d"\\e') == 'a\\{b\\}\\|\\<c\\>\\"d\\"\\\\e'
+    with fresh_tape():
+        v = Value(1.0, label='x"}\n{y')
+        src = to_dot(trace(v * 2))
+    assert 'label="{ x\\"\\} \\{y | data' in src
+
+
+@needs_dot
+def test_png_render() -> None:
+    with fresh_tape():
+        png = render(to_dot(trace(lecture_values())), "png", 30.0)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_render_without_dot_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GraphvizUnavailable, match="install Graphviz"):
+        render("digraph { a -> b }", "svg", 5.0)
+
+
+# ------------------------------------------------------------------ draw_dot (Python API)
+
+
+def test_draw_dot_is_a_digraph_like_micrographs() -> None:
+    with fresh_tape():
+        L = lecture_values()
+        before = draw_dot(L)
+        L.backward()
+        after = draw_dot(L)
+    assert isinstance(after, graphviz.Digraph)
+    assert "rankdir=LR" in after.source
+    got = re.findall(r'label="\{ (\S*) \| data (\S+) \| grad (\S+) \}" shape=record', after.source)
+    assert {lab: (d, g) for lab, d, g in got} == SEED_RECORDS
+    # before backward every grad is 0, as micrograd shows it
+    assert set(re.findall(r"grad (\S+) \}", before.source)) == {"0.0000"}
+
+
+@needs_dot
+def test_draw_dot_renders_inline_in_jupyter() -> None:
+    with fresh_tape():
+        L = lecture_values()
+        L.backward()
+        bundle = draw_dot(L)._repr_mimebundle_()
+    assert svg_records(bundle["image/svg+xml"]) == SEED_RECORDS
+
+
+def test_package_exports_draw_dot() -> None:
+    import gradwalk
+
+    with fresh_tape():
+        assert isinstance(gradwalk.draw_dot(lecture_values()), graphviz.Digraph)
+
+
+# ------------------------------------------------------------------ routes
+
+
+@needs_dot
+@pytest.mark.parametrize(("fmt", "media"), [("dot", "text/vnd.graphviz"), ("svg", "image/svg+xml"), ("png", "image/png")])
+def test_expression_export_media_types(fmt: str, media: str) -> None:
+    post = client.post(f"/api/v1/export/expression?format={fmt}", json={"source": LECTURE})
+    get = client.get(f"/api/v1/export/expression.{fmt}", params={"source": LECTURE})
+    for r in (post, get):
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].split(";")[0] == media
+    assert post.content == get.content
+
+
+@needs_dot
+def test_get_export_with_a_2kB_source() -> None:
+    lines = ["x0 = 0.5"]
+    i = 0
+    while sum(len(s) + 1 for s in lines) < 2100:
+        i += 1
+        lines.append(f"x{i} = x{i - 1} * 1.0001 + {i / 1000:.4f}")
+    source = "\n".join(lines)
+    assert len(source.encode()) > 2048
+    r = client.get("/api/v1/export/expression.svg", params={"source": source, "output": f"x{i}"})
+    assert r.status_code == 200, r.text
+    records = svg_records(r.text)
+    assert {f"x{k}" for k in range(i + 1)} <= set(records)
+    assert records[f"x{i}"][1] == "1.0000"
+
+
+@needs_dot
+def test_mlp_export_post_and_get() -> None:
+    post = client.post("/api/v1/export/mlp?format=svg", json=MLP_SPEC)
+    get = client.get("/api/v1/export/mlp.svg", params={"spec": json.dumps(MLP_SPEC)})
+    assert post.status_code == 200 and get.status_code == 200, (post.text, get.text)
+    assert post.content == get.content
+    graph = client.post("/api/v1/mlp", json=MLP_SPEC).json()
+    records = svg_records(post.text)
+    for p in graph["parameters"]:
+        assert records[p["name"]] == ("%.4f" % p["data"], "%.4f" % p["grad"])
+    dot = client.get("/api/v1/export/mlp.dot", params={"spec": json.dumps(MLP_SPEC)})
+    assert dot.status_code == 200 and dot.text.startswith("digraph {")
+
+
+def test_export_errors_are_4xx() -> None:
+    r = client.get("/api/v1/export/expression.svg", params={"source": "a = (1 +"})
+    assert r.status_code == 422 and "line" in r.json()["detail"][0]
+    r = client.get("/api/v1/export/expression.gif", params={"source": "1"})
+    assert r.status_code == 422
+    r = client.get("/api/v1/export/mlp.svg", params={"spec": "{not json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"]
+    r = client.get("/api/v1/export/mlp.svg", params={"spec": json.dumps({**MLP_SPEC, "layers": [2, "x"]})})
+    assert r.status_code == 422
+    r = client.post("/api/v1/export/expression?format=pdf", json={"source": "1"})
+    assert r.status_code == 422
+
+
+def test_export_above_the_limit_is_422(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "export_max_nodes", 5)
+    r = client.post("/api/v1/export/expression?format=dot", json={"source": LECTURE})
+    assert r.status_code == 422
+    detail = r.json()["detail"][0]
+    assert "export_max_nodes" in detail["msg"] and detail["limit"] == 5 and detail["nodes"] == 7
+
+
+def test_without_dot_exports_answer_503_and_graphs_still_served(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot binary to be found
+    for r in (
+        client.get("/api/v1/export/expression.svg", params={"source": LECTURE}),
+        client.post("/api/v1/export/expression?format=png", json={"source": LECTURE}),
+        client.post("/api/v1/export/mlp?format=svg", json=MLP_SPEC),
+    ):
+        assert r.status_code == 503, r.text
+        assert "install Graphviz" in r.json()["detail"][0]["msg"]
+    # DOT text needs no binary; graphs (with a layout) are still served
+    assert client.get("/api/v1/export/expression.dot", params={"source": LECTURE}).status_code == 200
+    r = client.post("/api/v1/expression", json={"source": LECTURE, "layout": True})
+    assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
