@@ -270,3 +270,23 @@ def test_without_dot_exports_answer_503_and_graphs_still_served(
     assert client.get("/api/v1/export/expression.dot", params={"source": LECTURE}).status_code == 200
     r = client.post("/api/v1/expression", json={"source": LECTURE, "layout": True})
     assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
+
+
+@needs_dot
+def test_graphs_beyond_dot_are_rendered_at_layered_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "dot_max_nodes", 0)  # every graph takes the neato -n2 path
+    r = client.post("/api/v1/export/expression?format=svg", json={"source": LECTURE})
+    assert r.status_code == 200, r.text
+    assert svg_records(r.text) == SEED_RECORDS
+    dot = client.post("/api/v1/export/expression?format=dot", json={"source": LECTURE}).text
+    assert "pos=" not in dot  # the DOT text stays draw_dot's, for users' own dot runs
+
+
+@needs_dot
+def test_big_export_renders() -> None:
+    # ~2,400 nodes (~4,000 drawn boxes): minutes for dot's own layout, fast at layered positions
+    lines = ["x0 = 0.5", *(f"x{i} = x{i - 1} * 1.0001 + 0.5" for i in range(1, 600))]
+    r = client.post("/api/v1/export/expression?format=svg", json={"source": "\n".join(lines)})
+    assert r.status_code == 200, r.text
+    records = svg_records(r.text)
+    assert {f"x{i}" for i in range(600)} <= set(records)

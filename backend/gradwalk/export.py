@@ -88,17 +88,37 @@ def op_name(node_id: str) -> str:
     return f"{node_id}_op"
 
 
-def to_dot(graph: Json) -> str:
-    """DOT source of a Graph JSON dict, in draw_dot's look."""
+def to_dot(graph: Json, positions: dict[str, tuple[float, float]] | None = None) -> str:
+    """DOT source of a Graph JSON dict, in draw_dot's look.
+
+    `positions` (layout ids -> box centers in px, y down, as in a layout view) pins
+    every node for `render(..., engine="neato")`: how graphs too big for dot's own
+    layout are still drawn, with our layered layout and straight edges.
+    """
     lines = ["digraph {", "\trankdir=LR;"]
+    pin = ""
+    if positions is not None:
+        lines.append("\tsplines=line;")
+        top = max((y for _, y in positions.values()), default=0.0)
+        # Graphviz points grow upward
+        pin = ', pos="%.1f,%.1f!"'
+
+        def at(layout_id: str) -> str:
+            x, y = positions[layout_id]
+            return pin % (x, top - y)
+    else:
+
+        def at(layout_id: str) -> str:
+            return ""
+
     op_ids: set[str] = set()
     for node in graph["nodes"]:
         nid = str(node["id"])
         label = record_label(str(node.get("label") or ""), node.get("data"), node.get("grad"))
-        lines.append(f'\t"{nid}" [label="{label}", shape=record];')
+        lines.append(f'\t"{nid}" [label="{label}", shape=record{at(nid)}];')
         if node.get("op") is not None or node.get("role") == "op":
             symbol = escape_plain(str(node.get("symbol") or node.get("op")))
-            lines.append(f'\t"{op_name(nid)}" [label="{symbol}"];')
+            lines.append(f'\t"{op_name(nid)}" [label="{symbol}"{at(nid + ":op")}];')
             lines.append(f'\t"{op_name(nid)}" -> "{nid}";')
             op_ids.add(nid)
     for edge in graph["edges"]:
@@ -118,15 +138,24 @@ def dot_binary() -> str:
     return path
 
 
-def render(dot_source: str, fmt: str, timeout: float) -> bytes:
-    """Render DOT source to "svg" or "png" with the dot binary, within `timeout` seconds."""
+def render(dot_source: str, fmt: str, timeout: float, engine: str = "dot") -> bytes:
+    """Render DOT source to "svg" or "png" within `timeout` seconds.
+
+    engine "dot" lays the graph out with dot; "neato" keeps the positions `to_dot`
+    pinned (`neato -n2`), which takes well under a second where dot takes minutes.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if engine not in ("dot", "neato"):
+        raise ValueError(f"unknown engine {engine!r}; expected dot or neato")
     binary = dot_binary()
+    if engine == "neato":
+        binary = shutil.which("neato") or ""
+        if not binary:
+            raise GraphvizUnavailable(f"the Graphviz 'neato' program is not installed: {INSTALL_HINT}")
+    argv = [binary, f"-T{fmt}"] + (["-n2"] if engine == "neato" else [])
     try:
-        proc = subprocess.run(
-            [binary, f"-T{fmt}"], input=dot_source.encode(), capture_output=True, timeout=timeout, check=False
-        )
+        proc = subprocess.run(argv, input=dot_source.encode(), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:  # run() has killed dot already
         raise GraphvizTimeout(f"Graphviz took longer than {timeout:g} s to render this graph") from exc
     except FileNotFoundError as exc:  # removed between which() and exec

@@ -7,7 +7,9 @@
 
 The GET forms exist so an `<img src>` or a Markdown image link can embed a graph.
 DOT is text and needs nothing else; SVG and PNG need the Graphviz binary and answer
-503 (saying to install Graphviz) without it. Graphs above `export_max_nodes` value
+503 (saying to install Graphviz) without it. Graphs with more than `dot_max_nodes`
+drawn boxes are rendered at the positions of our layered layout (`neato -n2`,
+straight edges), since dot's own layout would take minutes. Graphs above `export_max_nodes` value
 nodes answer 422 naming the limit, as does a render that runs out of
 `dot_timeout_seconds`.
 """
@@ -20,6 +22,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
 
 from ...export import MEDIA_TYPES, GraphvizError, GraphvizTimeout, GraphvizUnavailable, render, to_dot
+from ...layout import compute_layout, drawn_boxes
 from ..common import api_error, compute
 from ..settings import get_settings
 from .expression import ExpressionRequest, expression_graph
@@ -54,11 +57,18 @@ def _export(graph: dict[str, Any], fmt: str) -> bytes:
             limit=settings.export_max_nodes,
             nodes=nodes,
         )
-    source = to_dot(graph)
     if fmt == "dot":
-        return source.encode()
+        return to_dot(graph).encode()
+    # dot's own layout takes minutes on a few thousand nodes: beyond dot_max_nodes drawn
+    # boxes, pin the nodes where our layered layout puts them and draw with neato -n2
+    source, engine = to_dot(graph), "dot"
+    if drawn_boxes(graph) > settings.dot_max_nodes:
+        view = compute_layout(graph, dot_max_nodes=0, dot_timeout=0.0)["views"]["full"]
+        if view is not None:
+            source = to_dot(graph, {n["id"]: (n["x"], n["y"]) for n in view["nodes"]})
+            engine = "neato"
     try:
-        return render(source, fmt, settings.dot_timeout_seconds)
+        return render(source, fmt, settings.dot_timeout_seconds, engine)
     except GraphvizUnavailable as e:
         raise api_error(503, f"{e}. DOT export (format=dot) still works.", "graphviz.unavailable") from None
     except GraphvizTimeout as e:
