@@ -122,9 +122,9 @@ def test_svg_contains_every_label_and_value(build: Any) -> None:
     records = svg_records(svg)
     for node in graph["nodes"]:
         data, grad = (float(node[k]) if isinstance(node[k], str) else node[k] for k in ("data", "grad"))
-        assert "data %.4f" % data in texts and "grad %.4f" % grad in texts, node
+        assert f"data {data:.4f}" in texts and f"grad {grad:.4f}" in texts, node
         if node["label"]:
-            assert records[node["label"]] == ("%.4f" % data, "%.4f" % grad)
+            assert records[node["label"]] == (f"{data:.4f}", f"{grad:.4f}")
         if node["op"] is not None:
             assert node["symbol"] in texts
 
@@ -194,7 +194,9 @@ def test_package_exports_draw_dot() -> None:
 
 
 @needs_dot
-@pytest.mark.parametrize(("fmt", "media"), [("dot", "text/vnd.graphviz"), ("svg", "image/svg+xml"), ("png", "image/png")])
+@pytest.mark.parametrize(
+    ("fmt", "media"), [("dot", "text/vnd.graphviz"), ("svg", "image/svg+xml"), ("png", "image/png")]
+)
 def test_expression_export_media_types(fmt: str, media: str) -> None:
     post = client.post(f"/api/v1/export/expression?format={fmt}", json={"source": LECTURE})
     get = client.get(f"/api/v1/export/expression.{fmt}", params={"source": LECTURE})
@@ -229,7 +231,7 @@ def test_mlp_export_post_and_get() -> None:
     graph = client.post("/api/v1/mlp", json=MLP_SPEC).json()
     records = svg_records(post.text)
     for p in graph["parameters"]:
-        assert records[p["name"]] == ("%.4f" % p["data"], "%.4f" % p["grad"])
+        assert records[p["name"]] == (f"{p['data']:.4f}", f"{p['grad']:.4f}")
     dot = client.get("/api/v1/export/mlp.dot", params={"spec": json.dumps(MLP_SPEC)})
     assert dot.status_code == 200 and dot.text.startswith("digraph {")
 
@@ -255,9 +257,7 @@ def test_export_above_the_limit_is_422(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "export_max_nodes" in detail["msg"] and detail["limit"] == 5 and detail["nodes"] == 7
 
 
-def test_without_dot_exports_answer_503_and_graphs_still_served(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
-) -> None:
+def test_without_dot_exports_answer_503_and_graphs_still_served(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot binary to be found
     for r in (
         client.get("/api/v1/export/expression.svg", params={"source": LECTURE}),

@@ -112,8 +112,8 @@ def assert_no_overlap(view: Json) -> None:
     assert len(bx) == len(view["nodes"]), "duplicate node ids"
     cell_w, cell_h = 400.0, 100.0
     grid: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for nid, (l, t, r, b) in bx.items():
-        for i in range(math.floor(l / cell_w), math.floor(r / cell_w) + 1):
+    for nid, (lft, t, r, b) in bx.items():
+        for i in range(math.floor(lft / cell_w), math.floor(r / cell_w) + 1):
             for j in range(math.floor(t / cell_h), math.floor(b / cell_h) + 1):
                 grid[(i, j)].append(nid)
     for members in grid.values():
@@ -127,11 +127,11 @@ def assert_no_overlap(view: Json) -> None:
 
 def on_box(point: list[float], box: tuple[float, float, float, float], border: bool) -> bool:
     x, y = point
-    l, t, r, b = box
-    inside = l - TOL <= x <= r + TOL and t - TOL <= y <= b + TOL
+    lft, t, r, b = box
+    inside = lft - TOL <= x <= r + TOL and t - TOL <= y <= b + TOL
     if not border:
         return inside
-    return inside and min(abs(x - l), abs(x - r), abs(y - t), abs(y - b)) <= TOL
+    return inside and min(abs(x - lft), abs(x - r), abs(y - t), abs(y - b)) <= TOL
 
 
 def assert_edges_attached(view: Json, engine: str) -> None:
@@ -149,8 +149,8 @@ def assert_edges_attached(view: Json, engine: str) -> None:
 
 
 def assert_inside_view(view: Json) -> None:
-    for l, t, r, b in boxes(view).values():
-        assert l >= -TOL and t >= -TOL and r <= view["width"] + TOL and b <= view["height"] + TOL
+    for lft, t, r, b in boxes(view).values():
+        assert lft >= -TOL and t >= -TOL and r <= view["width"] + TOL and b <= view["height"] + TOL
 
 
 def expected_full(graph: Json) -> tuple[set[str], list[tuple[str, str]]]:
@@ -176,7 +176,9 @@ def layout_with(graph: Json, engine: str) -> Json:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("make", [lecture_graph, shared_graph, lambda: mixed_graph(400, 7)], ids=["L", "shared", "mixed"])
+@pytest.mark.parametrize(
+    "make", [lecture_graph, shared_graph, lambda: mixed_graph(400, 7)], ids=["L", "shared", "mixed"]
+)
 def test_full_view_geometry(engine: str, make: Any) -> None:
     graph = make()
     view = layout_with(graph, engine)["views"]["full"]
@@ -322,7 +324,13 @@ def test_784_64_10_layer_view_is_small() -> None:
     pixels = [((i * 37) % 255) / 255 for i in range(784)]
     graph = mlp_graph(
         MLPRequest.model_validate(
-            {"nin": 784, "layers": [64, 10], "inputs": [pixels], "targets": [[float(k == 3) for k in range(10)]], "seed": 0}
+            {
+                "nin": 784,
+                "layers": [64, 10],
+                "inputs": [pixels],
+                "targets": [[float(k == 3) for k in range(10)]],
+                "seed": 0,
+            }
         )
     )
     assert len(graph["nodes"]) > 100_000

@@ -80,7 +80,7 @@ def _number(x: float | str | None) -> float:
 
 def record_label(label: str, data: float | str | None, grad: float | str | None) -> str:
     """draw_dot's record: `{ label | data %.4f | grad %.4f }`, escaped."""
-    return "{ %s | data %.4f | grad %.4f }" % (escape_record(label), _number(data), _number(grad))
+    return f"{{ {escape_record(label)} | data {_number(data):.4f} | grad {_number(grad):.4f} }}"
 
 
 def op_name(node_id: str) -> str:

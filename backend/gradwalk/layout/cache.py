@@ -31,7 +31,10 @@ def structure_key(graph: Json, *extra: object) -> str:
     h.update(orjson.dumps([repr(e) for e in extra]))
     h.update(
         orjson.dumps(
-            [[n["id"], n.get("symbol") or n.get("op"), n.get("role"), n.get("label"), n.get("group")] for n in graph["nodes"]]
+            [
+                [n["id"], n.get("symbol") or n.get("op"), n.get("role"), n.get("label"), n.get("group")]
+                for n in graph["nodes"]
+            ]
         )
     )
     h.update(orjson.dumps([[e["source"], e["target"]] for e in graph["edges"]]))

@@ -39,7 +39,9 @@ def _source(d: Drawing) -> str:
     ]
     shapes = {"value": "box", "op": "ellipse", "group": "box"}
     for i in range(len(d)):
-        lines.append(f"v{i} [shape={shapes[d.kinds[i]]}, width={d.widths[i] / 72:.4f}, height={d.heights[i] / 72:.4f}];")
+        lines.append(
+            f"v{i} [shape={shapes[d.kinds[i]]}, width={d.widths[i] / 72:.4f}, height={d.heights[i] / 72:.4f}];"
+        )
     lines.extend(f"v{s} -> v{t};" for s, t in d.edges)
     lines.append("}")
     return "\n".join(lines)

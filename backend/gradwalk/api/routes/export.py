@@ -16,7 +16,7 @@ nodes answer 422 naming the limit, as does a render that runs out of
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
@@ -31,6 +31,7 @@ from .mlp import MLPRequest, mlp_graph
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
 
 Format = Literal["dot", "svg", "png"]
+FormatQuery = Annotated[Format, Query(description="dot, svg or png.")]
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -108,9 +109,7 @@ def _query_error(e: ValidationError, where: str) -> Exception:
     response_class=Response,
     responses=RESPONSES,
 )
-async def export_expression(
-    req: ExpressionRequest, format: Format = Query("svg", description="dot, svg or png.")
-) -> Response:
+async def export_expression(req: ExpressionRequest, format: FormatQuery = "svg") -> Response:
     return _response(await compute(_expression_export, req, format), format)
 
 
@@ -138,7 +137,7 @@ async def export_expression_get(
     response_class=Response,
     responses=RESPONSES,
 )
-async def export_mlp(req: MLPRequest, format: Format = Query("svg", description="dot, svg or png.")) -> Response:
+async def export_mlp(req: MLPRequest, format: FormatQuery = "svg") -> Response:
     return _response(await compute(_mlp_export, req, format), format)
 
 
