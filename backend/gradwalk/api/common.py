@@ -36,14 +36,18 @@ def json_response(body: Any, status_code: int = 200) -> Response:
 _limiter: CapacityLimiter | None = None
 
 
-async def compute(fn: Callable[..., T], *args: Any) -> T:
-    """Run fn(*args) in a worker thread, on a fresh tape, so the event loop stays free."""
+async def compute(fn: Callable[..., T], *args: Any, small: bool = False) -> T:
+    """Run fn(*args) on a fresh tape: in a worker thread, so the event loop stays free,
+    or right here when the caller knows the work is `small` (well under a millisecond:
+    the hop to a thread and back would cost more than the work)."""
     global _limiter
-    if _limiter is None:
-        _limiter = CapacityLimiter(get_settings().worker_threads)
 
     def on_fresh_tape() -> T:
         with fresh_tape():
             return fn(*args)
 
+    if small:
+        return on_fresh_tape()
+    if _limiter is None:
+        _limiter = CapacityLimiter(get_settings().worker_threads)
     return await anyio.to_thread.run_sync(on_fresh_tape, limiter=_limiter)

@@ -22,6 +22,7 @@ from ..settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["expression"])
 
+SMALL_SOURCE = 256  # bytes: at most ~100 nodes, computed on the event loop in well under a millisecond
 LECTURE_L = "a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * f"
 
 
@@ -170,7 +171,7 @@ def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
 )
 async def expression(req: ExpressionRequest) -> Response:
     # encoded in the worker too: a 30,000-node graph is ~10 MB of JSON, too long to build on the event loop
-    body = await compute(_encoded_graph, req)
+    body = await compute(_encoded_graph, req, small=len(req.source) <= SMALL_SOURCE and not req.layout)
     return Response(content=body, media_type="application/json")
 
 
