@@ -153,7 +153,9 @@ function load(graph, { pos = null, viewName = null } = {}) {
   $('#empty').hidden = true;
   const initial = pos ?? app.player.F; // land after the forward pass: data on screen, backward next
   app.player.seek(initial);
-  const chosen = names.includes(viewName) ? viewName : names[0];
+  // MLPs open on the neuron view (the full graph of every sample is a wall of boxes); expressions on the full view.
+  const preferred = names.includes('neuron') && app.mode === 'mlp' ? 'neuron' : names[0];
+  const chosen = names.includes(viewName) ? viewName : preferred;
   if (chosen) {
     drawView(chosen);
   } else {
@@ -314,6 +316,13 @@ tid('step-next').addEventListener('click', () => { stop(); step(1); });
 tid('to-end').addEventListener('click', () => { stop(); seek(app.player?.last ?? 0); });
 $('#scrubber').addEventListener('input', (ev) => { stop(); seek(Number(ev.target.value)); });
 $('#fit').addEventListener('click', () => view.fit());
+$('#collapse').addEventListener('click', () => {
+  const on = document.body.classList.toggle('wide');
+  $('#collapse').setAttribute('aria-pressed', String(on));
+  $('#collapse').title = on ? 'Show the editor panel' : 'Hide the editor panel (bigger graph)';
+  $('#collapse').textContent = on ? '»' : '«';
+  requestAnimationFrame(() => view.fit());
+});
 $('#zoom-in').addEventListener('click', () => view.zoomBy(1.25));
 $('#zoom-out').addEventListener('click', () => view.zoomBy(0.8));
 $('#inspector .close').addEventListener('click', () => { app.inspected = -1; $('#inspector').hidden = true; });
@@ -332,7 +341,6 @@ $('#examples').addEventListener('change', (ev) => {
   $('#lesson').textContent = ex.lesson || ex.description || '';
   run();
 });
-window.addEventListener('resize', () => view.fit());
 
 document.addEventListener('keydown', (ev) => {
   const t = ev.target;

@@ -38,6 +38,18 @@ export class GraphView {
     this.shown = []; // node index -> last drawn "data|grad|state" (skip unchanged writes)
     this.hl = []; // highlighted elements, cleared on the next highlight
     this.installPanZoom();
+    // Pixel size, not 100%: a percentage-sized SVG re-lays out every node whenever anything
+    // else on the page changes (~40 ms a step at 2,000 nodes); a fixed one is a layout boundary.
+    const size = () => {
+      const r = svg.parentElement.getBoundingClientRect();
+      svg.style.width = `${Math.round(r.width)}px`;
+      svg.style.height = `${Math.round(r.height)}px`;
+    };
+    size();
+    new ResizeObserver(() => {
+      size();
+      this.fit();
+    }).observe(svg.parentElement);
   }
 
   /**
@@ -53,6 +65,9 @@ export class GraphView {
     this.groupOf = new Map(); // node index -> group element (collapsed views)
     this.edgesInto = new Map(); // target drawn id -> [path]
     this.shown = new Array(g.n).fill('');
+    // Big graphs: no animated flow or panning (each would repaint every node per frame).
+    this.big = view.nodes.length > 600;
+    this.svg.classList.toggle('big', this.big);
     const parts = [];
     parts.push('<g class="edges">');
     view.edges.forEach((e, k) => {
@@ -127,7 +142,7 @@ export class GraphView {
     const gw = r1(w - lw - dw);
     const role = node.role === 'op' ? 'opv' : node.role;
     const out = node.id === g.graph.output ? ' output' : '';
-    // The record is HTML in a foreignObject: crisp text, CSS boxes, and innerText works on its fields.
+    // The record is HTML in a foreignObject: crisp CSS boxes, and innerText works on its fields.
     return `<g class="vn ${role}${out}" data-node-id="${esc(node.id)}" data-label="${esc(label)}" transform="translate(${x0},${y0})">` +
       `<foreignObject width="${w}" height="${h}"><div class="rec" style="font-size:${r1(fs)}px">` +
       `<span class="lbl" style="width:${lw}px;font-size:${r1(fs * 1.08)}px">${esc(label)}</span>` +
@@ -204,7 +219,7 @@ export class GraphView {
   // ------------------------------------------------------------------ pan / zoom
   apply(animate = false) {
     if (!this.vp) return;
-    this.vp.style.transition = animate ? 'transform 250ms ease' : '';
+    this.vp.style.transition = animate && !this.big ? 'transform 250ms ease' : '';
     this.vp.style.transform = `translate(${this.tx}px,${this.ty}px) scale(${this.scale})`;
     // Far out, text is unreadable anyway: hide it so panning huge graphs stays fluid.
     this.svg.classList.toggle('far', this.scale < 0.3);

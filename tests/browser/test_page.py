@@ -13,6 +13,7 @@ from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 
+TIMES = "\u00d7"  # the explain panel writes products with the multiplication sign
 L_SOURCE = "a = 2.0\nb = -3.0\nc = 10.0\ne = a*b\nd = e + c\nf = -2.0\nL = d * f"
 
 
@@ -96,13 +97,13 @@ def test_explain_holds_the_numbers(page) -> None:  # type: ignore[no-untyped-def
     load(page)
     step_until_a_grad(page)
     text = page.inner_text(tid("explain"))
-    assert "a.grad += b.data × e.grad = (-3.0000) × (-2.0000) = 6.0000" in text
-    assert "b.grad += a.data × e.grad = (2.0000) × (-2.0000) = -4.0000" in text
+    assert f"a.grad += b.data {TIMES} e.grad = (-3.0000) {TIMES} (-2.0000) = 6.0000" in text
+    assert f"b.grad += a.data {TIMES} e.grad = (2.0000) {TIMES} (-2.0000) = -4.0000" in text
     page.click(tid("to-end"))
     page.click(tid("to-start"))
     for _ in range(4):  # forward order is creation order: a, b, c, then e = a*b
         page.click(tid("step-next"))
-    assert "e = (2.0000) × (-3.0000) = -6.0000" in page.inner_text(tid("explain"))
+    assert f"e = (2.0000) {TIMES} (-3.0000) = -6.0000" in page.inner_text(tid("explain"))
     assert field(page, "e", "data") == "-6.0000"
     assert field(page, "d", "data") == "·"  # not computed yet
     page.screenshot(path=str(ARTIFACTS / "explain.png"))
@@ -220,4 +221,53 @@ def test_no_console_errors_across_the_page(page) -> None:  # type: ignore[no-unt
     page.click("[data-node-id]")
     assert page.locator("#inspector").is_visible()
     page.screenshot(path=str(ARTIFACTS / "dark.png"))
+    assert page.console_errors == []
+
+
+def test_big_graph_plays_back_to_the_final_grads(page) -> None:  # type: ignore[no-untyped-def]
+    """A ~2,000-node graph: drawn, played at full speed to the end, grads equal the server's.
+    Step and frame timings (performance.now in the page) go to tests/artifacts/playback_perf.json."""
+    import json
+
+    lines = ["x = 0.5", "y = x"] + ["y = (y*0.9 + x).tanh()"] * 500
+    load(page, "\n".join(lines))
+    page.wait_for_function("document.querySelectorAll('[data-node-id]').length >= 2000", timeout=60_000)
+    final = page.evaluate(
+        """async () => {
+          const r = await fetch('/api/v1/expression', {method: 'POST', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({source: document.querySelector('[data-testid=source]').value})});
+          const g = await r.json();
+          return g.nodes.find(n => n.label === 'x').grad;
+        }"""
+    )
+    page.click(tid("to-start"))
+    page.select_option("#speed", "60")
+    stats = page.evaluate(
+        """() => new Promise(done => {
+          const perf = window.gradwalkPerf; perf.steps.length = 0;
+          const frames = []; let last = performance.now(); let running = true;
+          const frame = (t) => { frames.push(t - last); last = t; if (running) requestAnimationFrame(frame); };
+          requestAnimationFrame(frame);
+          document.querySelector('[data-testid=play]').click();
+          const t0 = performance.now();
+          const play = document.querySelector('[data-testid=play]');
+          const poll = setInterval(() => {
+            if (play.getAttribute('aria-label') === 'Play' || performance.now() - t0 > 5000) {
+              clearInterval(poll); running = false;
+              if (play.getAttribute('aria-label') === 'Pause') play.click();
+              const s = [...perf.steps].sort((a, b) => a - b); const f = [...frames].sort((a, b) => a - b);
+              const q = (a, p) => a.length ? a[Math.min(a.length - 1, Math.floor(p * a.length))] : null;
+              done({steps: s.length, step_p50_ms: q(s, .5), step_p99_ms: q(s, .99), step_max_ms: s[s.length - 1],
+                    frames: f.length, frame_p50_ms: q(f, .5), frame_p99_ms: q(f, .99), frame_max_ms: f[f.length - 1],
+                    draw_ms: perf.draws[perf.draws.length - 1]});
+            }
+          }, 100);
+        })"""
+    )
+    page.click(tid("to-end"))
+    (ARTIFACTS / "playback_perf.json").write_text(json.dumps(stats, indent=2))
+    page.screenshot(path=str(ARTIFACTS / "big_graph.png"))
+    assert stats["steps"] > 100
+    # zoomed out this far the text is hidden (level of detail): read the DOM text, not innerText
+    assert page.text_content('[data-label="x"] [data-field="grad"]') == f"{final:.4f}"
     assert page.console_errors == []
