@@ -388,3 +388,28 @@ def test_routes_serve_layouts_without_dot(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
     r = client.post("/api/v1/mlp", json={**MLP_SPEC, "layout": True})
     assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_single_node_graph(engine: str) -> None:
+    with fresh_tape():
+        graph = trace(Value(3.0, label="x"))
+    view = layout_with(graph, engine)["views"]["full"]
+    assert [n["id"] for n in view["nodes"]] == [graph["output"]] and view["edges"] == []
+    assert_inside_view(view)
+
+
+def test_neuron_view_collapses_inputs_and_loss_for_big_datasets() -> None:
+    inputs = [[(i % 17) / 17, (i % 5) / 5] for i in range(1_200)]
+    graph = mlp_graph(
+        MLPRequest.model_validate(
+            {"nin": 2, "layers": [3, 1], "inputs": inputs, "targets": [float(i % 2) for i in range(1_200)], "seed": 2}
+        )
+    )
+    lay = compute_layout(graph, dot_max_nodes=1_500, dot_timeout=10.0)
+    neuron = lay["views"]["neuron"]
+    assert {n["id"] for n in neuron["nodes"]} == {"input", "loss", "layer1/neuron1", "layer1/neuron2"} | {
+        "layer1/neuron3",
+        "layer2/neuron1",
+    }
+    check_collapsed(graph, neuron, lay["engine"])
