@@ -5,11 +5,12 @@
 Views: "full" (draw_dot's picture: a box per value, a small node per op), and for
 MLP graphs (nodes carry groups) the collapsed "neuron" and "layer" views (views.py).
 Engine: Graphviz dot (dot.py) when the binary is installed and all views together
-have at most `dot_max_nodes` boxes (and 2 x that many edges); otherwise, or when dot fails or runs out of
-time, our own layered layout (layered.py), which handles 50,000-node graphs in
-about a second. The "full" view is null above FULL_VIEW_MAX_BOXES drawn boxes (the
-page then shows a collapsed view; an expression graph of 50,000 nodes is still
-drawn in full). Results are cached by structure (cache.py).
+have at most `dot_max_nodes` boxes (and twice that many edges); otherwise, or when
+dot fails or runs out of `dot_timeout`, our own layered layout (layered.py), which
+lays out a 50,000-node graph in well under a second (benchmarks/layout.py). The
+"full" view is null above FULL_VIEW_MAX_BOXES drawn boxes (the page then shows a
+collapsed view; an expression graph of 50,000 nodes is still drawn in full).
+Results are cached by structure (cache.py).
 """
 
 from __future__ import annotations

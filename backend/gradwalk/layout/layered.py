@@ -1,18 +1,21 @@
 """Our own left-to-right layered layout, for graphs too big or too slow for Graphviz dot.
 
-Sugiyama-style, linear in nodes + edges (plus a sort per layer), fully iterative:
+Sugiyama-style, linear in nodes + edges (plus a sort per layer), fully iterative.
+It works on units: a value (or group) box with the op node that produces it glued
+to its left in the same rank, as draw_dot shows them; half the boxes, same picture.
 
 1. ranks: topological order (Kahn; if the drawing has a cycle, the lowest stalled
    node is forced, so its remaining in-edges become back edges), then longest path
    from the sources; a source is then pulled right next to its first consumer, so
    an MLP weight or a late constant does not sit far left with a long edge.
-2. order within a rank: a few barycenter sweeps (down, up, down) on normalised
+2. order within a rank: barycenter sweeps (down, up, down; one above BIG units) on normalised
    positions, so edges that skip ranks count too. No dummy nodes: a value used by
    thousands of later ops would otherwise add millions of them.
-3. coordinates: x by rank (each rank as wide as its widest box, RANK_SEP apart);
-   y in three passes that move each node toward the mean y of its neighbours
-   while keeping the rank's order and NODE_SEP between boxes (the mean of a
-   push-down and a push-up placement, which keeps both properties).
+3. coordinates: x by rank (an op column and a value column, each as wide as its
+   widest box, RANK_SEP apart); y in three passes (two above BIG units) that move
+   each node toward the mean y of its neighbours while keeping the rank's order
+   and NODE_SEP between boxes (the mean of a push-down and a push-up placement,
+   which keeps both properties).
 4. edges: a straight segment from the side of the source box facing the target
    to the facing side of the target box.
 
