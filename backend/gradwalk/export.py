@@ -21,7 +21,7 @@ import subprocess
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]
 
     from .engine import Value
 
@@ -172,7 +172,7 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.
     micrograd). `format` and `rankdir` as in micrograd's trace_graph demo. Renders
     inline in Jupyter; `.render()`/`.pipe()` need the dot binary.
     """
-    import graphviz  # imported here: the engine itself does not need the package
+    import graphviz  # here: the engine itself does not need the package
 
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', not {rankdir!r}")

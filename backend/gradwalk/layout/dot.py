@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from typing import Any
 
 import orjson
 
@@ -104,7 +105,7 @@ def dot_layout(d: Drawing, timeout: float) -> Placement:
         raise DotFailed(f"unreadable dot output: {exc}") from exc
 
 
-def _placement(d: Drawing, out: dict) -> Placement:
+def _placement(d: Drawing, out: dict[str, Any]) -> Placement:
     llx, lly, urx, ury = (float(v) for v in out["bb"].split(","))
     n = len(d)
 

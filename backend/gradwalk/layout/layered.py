@@ -131,10 +131,10 @@ def layered_layout(d: Drawing) -> Placement:
             for v in layer:
                 ns = nbrs[v]
                 if ns:
-                    t = 0.0
+                    acc = 0.0
                     for u in ns:
-                        t += npos[u]
-                    bary[v] = t / len(ns)
+                        acc += npos[u]
+                    bary[v] = acc / len(ns)
                 else:
                     bary[v] = npos[v]
             layer.sort(key=bary.__getitem__)
@@ -181,19 +181,19 @@ def layered_layout(d: Drawing) -> Placement:
                 u = layer[0]
                 ns = nbrs[u]
                 if ns:
-                    t = 0.0
+                    acc = 0.0
                     for w in ns:
-                        t += uy[w]
-                    uy[u] = t / len(ns)
+                        acc += uy[w]
+                    uy[u] = acc / len(ns)
                 continue
-            want = []
+            want: list[float] = []
             for u in layer:
                 ns = nbrs[u]
                 if ns:
-                    t = 0.0
+                    acc = 0.0
                     for w in ns:
-                        t += uy[w]
-                    want.append(t / len(ns))
+                        acc += uy[w]
+                    want.append(acc / len(ns))
                 else:
                     want.append(uy[u])
             _place(layer, want, uh, uy)
@@ -207,9 +207,9 @@ def layered_layout(d: Drawing) -> Placement:
         y[units[u]] = yu
         if head[u] >= 0:
             y[head[u]] = yu
-        b = yu + uh[u] / 2
-        if b > bottom:
-            bottom = b
+        lower = yu + uh[u] / 2
+        if lower > bottom:
+            bottom = lower
 
     # 4. edges: from the facing side of the source box to the facing side of the target box
     points: list[list[list[float]]] = []

@@ -96,11 +96,9 @@ def _response(body: bytes, fmt: str) -> Response:
 
 
 def _query_error(e: ValidationError, where: str) -> Exception:
-    detail = [
-        {"msg": err["msg"], "type": err["type"], "loc": ["query", where, *[str(p) for p in err["loc"]]]}
-        for err in e.errors(include_url=False)
-    ]
-    return api_error(422, detail[0]["msg"], detail[0]["type"], loc=detail[0]["loc"])
+    first = e.errors(include_url=False)[0]  # one clear message, as the body errors give
+    loc = ["query", where, *[str(p) for p in first["loc"]]]
+    return api_error(422, str(first["msg"]), str(first["type"]), loc=loc)
 
 
 @router.post(
