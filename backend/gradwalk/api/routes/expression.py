@@ -158,7 +158,10 @@ def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
         from ...layout import compute_layout
 
         graph["layout"] = compute_layout(
-            graph, dot_max_nodes=settings.dot_max_nodes, dot_timeout=settings.dot_timeout_seconds
+            graph,
+            dot_max_nodes=settings.dot_max_nodes,
+            dot_timeout=settings.dot_timeout_seconds,
+            cache_size=settings.layout_cache_size,
         )
     return graph
 

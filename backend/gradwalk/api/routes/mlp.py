@@ -124,7 +124,9 @@ def respond(problem: Problem, layout: bool) -> dict[str, Any]:
         from gradwalk.layout import compute_layout
 
         s = get_settings()
-        result["layout"] = compute_layout(result, dot_max_nodes=s.dot_max_nodes, dot_timeout=s.dot_timeout_seconds)
+        result["layout"] = compute_layout(
+            result, dot_max_nodes=s.dot_max_nodes, dot_timeout=s.dot_timeout_seconds, cache_size=s.layout_cache_size
+        )
     return result
 
 
