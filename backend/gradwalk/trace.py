@@ -33,7 +33,6 @@ from .ops import OPS
 from .tape import CONST, OP_BASE, ROLE_NAMES, ROW, Tape
 
 Json = dict[str, Any]
-Update = tuple[int, float, float, float]  # operand, local, delta, running grad
 
 # Per node kind: (op name, op symbol, role).
 _KIND_INFO: tuple[tuple[str | None, str | None, str], ...] = (
@@ -65,35 +64,38 @@ def record(root: Value) -> Recording:
     return Recording(tape, root._i, order, g)
 
 
-def replay(rec: Recording) -> list[tuple[int, list[Update]]]:
-    """The backward steps after the seed: (op node, [(operand, local, delta, running grad)]).
+def replay(rec: Recording, ids: list[str]) -> list[Json]:
+    """The backward steps after the seed, as Graph JSON: {"node", "grad", "updates": [...]}.
 
-    Steps run in reverse creation order, as the engine's sweep does; constants take
-    no gradient and get no update.
+    Steps run in reverse creation order, as the engine's sweep does, and each update
+    repeats the sweep's arithmetic (first contribution assigned, later ones added),
+    so every number is bit-identical to the engine's. Constants get no update.
     """
     rows, g = rec.tape.rows, rec.grad
-    running = [0.0] * (rec.root + 1)
+    running: list[Any] = [None] * (rec.root + 1)
     running[rec.root] = 1.0
-    steps: list[tuple[int, list[Update]]] = []
+    steps: list[Json] = []
     for i in reversed(rec.order):
         p = ROW * i
-        if rows[p] < OP_BASE:
+        a = rows[p + 1]
+        if a < 0:  # a leaf: no local rule runs
             continue
         gi = g[i]
-        updates: list[Update] = []
-        a = rows[p + 1]
+        updates: list[Json] = []
         if rows[ROW * a] != CONST:
             local = rows[p + 3]
             delta = local * gi
-            running[a] += delta
-            updates.append((a, local, delta, running[a]))
+            r = running[a]
+            r = running[a] = delta if r is None else r + delta
+            updates.append({"node": ids[a], "local": local, "delta": delta, "grad": r})
         b = rows[p + 2]
         if b >= 0 and rows[ROW * b] != CONST:
             local = rows[p + 4]
             delta = local * gi
-            running[b] += delta
-            updates.append((b, local, delta, running[b]))
-        steps.append((i, updates))
+            r = running[b]
+            r = running[b] = delta if r is None else r + delta
+            updates.append({"node": ids[b], "local": local, "delta": delta, "grad": r})
+        steps.append({"node": ids[i], "grad": gi, "updates": updates})
     return steps
 
 
@@ -137,21 +139,10 @@ def _graph(rec: Recording) -> Json:
                 edges.append({"source": ids[b], "target": nid, "operand": 1})
 
     root_id = ids[rec.root]
-    steps = replay(rec)
     backward: list[Json] = [
-        {"node": root_id, "grad": 1.0, "updates": [{"node": root_id, "local": 1.0, "delta": 1.0, "grad": 1.0}]}
+        {"node": root_id, "grad": 1.0, "updates": [{"node": root_id, "local": 1.0, "delta": 1.0, "grad": 1.0}]},
+        *replay(rec, ids),
     ]
-    for i, updates in steps:
-        backward.append(
-            {
-                "node": ids[i],
-                "grad": g[i],
-                "updates": [
-                    {"node": ids[j], "local": local, "delta": delta, "grad": total}
-                    for j, local, delta, total in updates
-                ],
-            }
-        )
 
     result = {
         "nodes": out_nodes,
@@ -162,8 +153,8 @@ def _graph(rec: Recording) -> Json:
         "warnings": [],
     }
     if not _all_finite(rec, out_nodes):
+        result["warnings"] = _non_finite_warnings(rec, ids, backward)
         _encode_non_finite(out_nodes, backward)
-        result["warnings"] = _non_finite_warnings(rec, ids, steps)
     return result
 
 
@@ -259,7 +250,7 @@ def _describe(tape: Tape, ids: list[str], i: int) -> str:
     return f"{ids[i]} ('{label}')" if label else ids[i]
 
 
-def _non_finite_warnings(rec: Recording, ids: list[str], steps: list[tuple[int, list[Update]]]) -> list[str]:
+def _non_finite_warnings(rec: Recording, ids: list[str], backward: list[Json]) -> list[str]:
     """Name the first node whose value, and the first whose gradient, stopped being finite."""
     tape, data = rec.tape, rec.tape.data
     warnings: list[str] = []
@@ -273,12 +264,13 @@ def _non_finite_warnings(rec: Recording, ids: list[str], steps: list[tuple[int, 
                 f" ({what}{' with ' + inputs if inputs else ''})"
             )
             break
-    for s, (i, updates) in enumerate(steps):
-        bad = next((u for u in updates if not math.isfinite(u[2])), None)
+    index = {nid: i for i, nid in enumerate(ids) if nid}
+    for s, step in enumerate(backward):
+        bad = next((u for u in step["updates"] if not math.isfinite(u["delta"])), None)
         if bad is not None:
             warnings.append(
-                f"the gradient of {_describe(tape, ids, bad[0])} becomes {_finite(bad[2])} at backward step"
-                f" {s + 1} (from {_describe(tape, ids, i)}): first non-finite gradient"
+                f"the gradient of {_describe(tape, ids, index[bad['node']])} becomes {_finite(bad['delta'])} at"
+                f" backward step {s} (from {_describe(tape, ids, index[step['node']])}): first non-finite gradient"
             )
             break
     return warnings

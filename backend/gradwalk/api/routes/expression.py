@@ -16,7 +16,8 @@ from ...examples import EXAMPLES
 from ...language import SourceError, run
 from ...ops import FUNCTIONS, OPS
 from ...tape import fresh_tape
-from ...trace import dumps, trace
+from ...trace import collector_paused, dumps, record
+from ...trace import graph as graph_json
 from ..common import StrictModel, compute, json_response
 from ..settings import get_settings
 
@@ -129,7 +130,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
     """Parse, run, trace (and lay out) one request: the full response dict. Raises HTTPException (413/422)."""
     settings = get_settings()
-    with fresh_tape():
+    with fresh_tape(), collector_paused():  # a request allocates many small acyclic objects
         try:
             result = run(
                 req.source,
@@ -143,9 +144,9 @@ def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
             detail = e.as_detail()
             detail["loc"] = ["body", "output" if e.type == "output" else "source"]
             raise HTTPException(status_code=status, detail=[detail]) from None
-        graph = trace(result.output)
-        root = result.output._i
-        order = [i for i, seen in enumerate(result.output._tape.reachable(root)) if seen]
+        rec = record(result.output)
+        graph = graph_json(result.output, rec)
+        order = rec.order
     variables: dict[str, str] = {}
     for name, v in result.names.items():
         k = bisect_left(order, v._i)
