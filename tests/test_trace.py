@@ -132,7 +132,9 @@ SAFE_OPS = {
 programs = st.tuples(
     st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=4),
     st.lists(
-        st.tuples(st.sampled_from(sorted(SAFE_OPS)), st.integers(0, 1000), st.integers(0, 1000)), min_size=1, max_size=25
+        st.tuples(st.sampled_from(sorted(SAFE_OPS)), st.integers(0, 1000), st.integers(0, 1000)),
+        min_size=1,
+        max_size=25,
     ),
 )
 

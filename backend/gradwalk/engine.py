@@ -257,6 +257,6 @@ def _unary_method(code: int) -> Callable[[Value], Value]:
 for _dunder, _code in (("add", ops.ADD), ("sub", ops.SUB), ("mul", ops.MUL), ("truediv", ops.DIV), ("pow", ops.POW)):
     setattr(Value, f"__{_dunder}__", _binary_method(_code, reflected=False))
     setattr(Value, f"__r{_dunder}__", _binary_method(_code, reflected=True))
-Value.__neg__ = _unary_method(ops.NEG)
+setattr(Value, "__neg__", _unary_method(ops.NEG))  # noqa: B010 (mypy forbids assigning a method)
 for _name in ops.FUNCTIONS:
     setattr(Value, _name, _unary_method(ops.BY_NAME[_name].code))

@@ -52,11 +52,14 @@ async def validation_error(_request: Request, exc: Exception) -> Response:
 
 async def http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    detail = exc.detail
-    if not (isinstance(detail, list) and all(isinstance(d, dict) and "msg" in d and "type" in d for d in detail)):
-        detail = [{"msg": _safe_str(detail), "type": f"http.{exc.status_code}"}]
+    raw: Any = exc.detail
+    detail: list[dict[str, Any]]
+    if isinstance(raw, list) and all(isinstance(d, dict) and "msg" in d and "type" in d for d in raw):
+        detail = raw
+    else:
+        detail = [{"msg": _safe_str(raw), "type": f"http.{exc.status_code}"}]
     try:
-        return _body(exc.status_code, detail, headers=exc.headers)
+        return _body(exc.status_code, detail, headers=dict(exc.headers) if exc.headers else None)
     except TypeError:  # something unserialisable slipped into an extra field
         return _body(
             exc.status_code, [{"msg": _safe_str(d.get("msg")), "type": _safe_str(d.get("type"))} for d in detail]

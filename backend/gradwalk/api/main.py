@@ -35,7 +35,8 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="gradwalk",
         version=__version__,
-        summary="Backpropagation, one step at a time: micrograd-style Value graphs with their forward and backward traces.",
+        summary="Backpropagation, one step at a time: micrograd-style Value graphs with their forward and backward"
+        " traces.",
         lifespan=lifespan,
     )
     errors.install(app)

@@ -114,8 +114,8 @@ class _Run:
             elif code == "fn":
                 push(functions[arg](_const(pop())))  # type: ignore[index]
             elif code == "value":
-                data, label = arg  # type: ignore[misc]
-                push(leaf(data, "input", label=label))
+                leaf_spec: tuple[float, str] = arg  # type: ignore[assignment]
+                push(leaf(leaf_spec[0], "input", label=leaf_spec[1]))
             # "pos": unary plus is the value itself, as Value.__pos__
             if len(tape_data) > limit:
                 self.check_budget(tok)
@@ -176,12 +176,12 @@ def run(
         r.check_budget(st.token)
 
     if output is not None:
-        v = r.env.get(output)
-        if v is None:
+        found = r.env.get(output)
+        if found is None:
             known = ", ".join(sorted(r.env)) or "none"
             shown = output.encode("ascii", "backslashreplace").decode()[:80]
             raise SourceError(f"output '{shown}' is not a name assigned in the source (names: {known})", "output")
-        return Result(v, output, r.env, warnings)
+        return Result(found, output, r.env, warnings)
     if selected is not None:
         return Result(selected[1], selected[0], r.env, warnings)
     if last is None:
