@@ -39,6 +39,7 @@ const app = {
   inspected: -1,
   mlpSpec: null, // the spec of the last MLP run (the slider re-runs it with fewer steps)
   mlpHistory: null,
+  byMode: {}, // mode -> { graph, view }: switching modes brings back that mode's last graph
 };
 
 const view = new GraphView($('#graph'), { onNodeClick: (i) => inspect(i) });
@@ -115,7 +116,7 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
       form.setHistory(app.mlpHistory);
     }
     $('#train-panel').hidden = false;
-    load(graph, { pos, viewName: viewName || app.viewName });
+    load(graph, { pos, viewName: viewName || app.byMode.mlp?.view });
   } catch (err) {
     if (!(err instanceof api.ApiError)) throw err;
     showError(err.message);
@@ -126,6 +127,7 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
 
 function load(graph, { pos = null, viewName = null } = {}) {
   app.graph = graph;
+  app.byMode[app.mode] = { graph, view: null };
   app.g = indexGraph(graph);
   app.player = new Player(app.g);
   app.explainer = new Explainer(app.g);
@@ -172,6 +174,7 @@ function load(graph, { pos = null, viewName = null } = {}) {
 
 function drawView(name) {
   app.viewName = name;
+  if (app.byMode[app.mode]) app.byMode[app.mode].view = name;
   const t0 = performance.now();
   view.draw(app.graph.layout.views[name], app.g);
   view.updateAll(app.player);
@@ -302,12 +305,19 @@ function setTheme(t) {
 
 // ------------------------------------------------------------------ events
 
-tid('mode-expression').addEventListener('click', () => { setMode('expression'); saveState(); });
-tid('mode-mlp').addEventListener('click', () => {
-  setMode('mlp');
-  if (!app.mlpSpec) run();
-  else saveState();
-});
+/** Switch modes: show that mode's last graph again, or run it the first time. */
+function switchMode(mode) {
+  if (mode === app.mode) return;
+  stop();
+  clearError();
+  setMode(mode);
+  const kept = app.byMode[mode];
+  if (kept) load(kept.graph, { viewName: kept.view });
+  else run();
+}
+
+tid('mode-expression').addEventListener('click', () => switchMode('expression'));
+tid('mode-mlp').addEventListener('click', () => switchMode('mlp'));
 tid('run').addEventListener('click', () => run());
 tid('to-start').addEventListener('click', () => { stop(); seek(0); });
 tid('step-prev').addEventListener('click', () => { stop(); step(-1); });
