@@ -11,6 +11,8 @@ import pytest
 from gradwalk import Value, fresh_tape
 from gradwalk.tape import current_tape
 
+from .lecture import lecture_values
+
 
 @pytest.fixture(autouse=True)
 def private_tape():
@@ -19,16 +21,8 @@ def private_tape():
 
 
 def test_micrograd_fields_and_lecture_example() -> None:
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f
-    L.label = "L"
+    v = lecture_values()
+    a, b, c, e, d, f, L = (v[k] for k in "abcedfL")
     assert repr(L) == "Value(data=-8.0)"
     assert L._op == "*" and d._op == "+" and a._op == ""
     assert L._prev == {d, f}

@@ -21,6 +21,8 @@ from gradwalk.export import GraphvizUnavailable, draw_dot, escape_record, render
 from gradwalk.tape import fresh_tape
 from gradwalk.trace import trace
 
+from .lecture import lecture_values
+
 Json = dict[str, Any]
 client = TestClient(app)
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="the Graphviz dot binary is not installed")
@@ -39,18 +41,8 @@ SEED_RECORDS = {
 MLP_SPEC: Json = {"nin": 2, "layers": [2, 1], "inputs": [[1.0, 2.0], [0.5, -1.0]], "targets": [1.0, -1.0], "seed": 4}
 
 
-def lecture_values() -> Value:
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f
-    L.label = "L"
-    return L
+def lecture_root() -> Value:
+    return lecture_values()["L"]
 
 
 def svg_texts(svg: str) -> list[str]:
@@ -79,7 +71,7 @@ def dot_svg(source: str) -> str:
 
 def test_dot_source_is_draw_dots() -> None:
     with fresh_tape():
-        graph = trace(lecture_values())
+        graph = trace(lecture_root())
     src = to_dot(graph)
     assert src.startswith("digraph {") and "rankdir=LR" in src
     records = re.findall(r'label="\{ (\S*) \| data (\S+) \| grad (\S+) \}", shape=record', src)
@@ -105,7 +97,7 @@ def test_seed_L_export_shows_draw_dots_records() -> None:
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: lecture_values(),
+        lambda: lecture_root(),
         lambda: ((Value(0.5, label="x") * 2).exp() - 1) / ((Value(0.5, label="y") * 2).exp() + 1),
         lambda: (Value(0.0, label="z").log() + Value(1.0, label="w") / 0) * Value(3.25, label="k"),
         lambda: Value(1.0, label='odd {label} | <port> "q" \\ end').tanh() ** 2,
@@ -147,7 +139,7 @@ def test_record_labels_are_escaped() -> None:
 @needs_dot
 def test_png_render() -> None:
     with fresh_tape():
-        png = render(to_dot(trace(lecture_values())), "png", 30.0)
+        png = render(to_dot(trace(lecture_root())), "png", 30.0)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
 
@@ -162,7 +154,7 @@ def test_render_without_dot_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: An
 
 def test_draw_dot_is_a_digraph_like_micrographs() -> None:
     with fresh_tape():
-        L = lecture_values()
+        L = lecture_root()
         before = draw_dot(L)
         L.backward()
         after = draw_dot(L)
@@ -177,7 +169,7 @@ def test_draw_dot_is_a_digraph_like_micrographs() -> None:
 @needs_dot
 def test_draw_dot_renders_inline_in_jupyter() -> None:
     with fresh_tape():
-        L = lecture_values()
+        L = lecture_root()
         L.backward()
         bundle = draw_dot(L)._repr_mimebundle_()
     assert svg_records(bundle["image/svg+xml"]) == SEED_RECORDS
@@ -187,7 +179,7 @@ def test_package_exports_draw_dot() -> None:
     import gradwalk
 
     with fresh_tape():
-        assert isinstance(gradwalk.draw_dot(lecture_values()), graphviz.Digraph)
+        assert isinstance(gradwalk.draw_dot(lecture_root()), graphviz.Digraph)
 
 
 # ------------------------------------------------------------------ routes

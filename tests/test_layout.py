@@ -21,6 +21,8 @@ from gradwalk.layout.views import Drawing
 from gradwalk.tape import fresh_tape
 from gradwalk.trace import trace
 
+from .lecture import lecture_values
+
 Json = dict[str, Any]
 client = TestClient(app)
 HAS_DOT = shutil.which("dot") is not None
@@ -34,17 +36,7 @@ TOL = 1.5  # px
 def lecture_graph() -> Json:
     """The seeds' L = (a*b + c) * f."""
     with fresh_tape():
-        a = Value(2.0, label="a")
-        b = Value(-3.0, label="b")
-        c = Value(10.0, label="c")
-        e = a * b
-        e.label = "e"
-        d = e + c
-        d.label = "d"
-        f = Value(-2.0, label="f")
-        L = d * f
-        L.label = "L"
-        return trace(L)
+        return trace(lecture_values()["L"])
 
 
 def shared_graph() -> Json:

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from gradwalk import Value, fresh_tape
 from gradwalk.trace import dumps, trace
 
+from .lecture import lecture_values
+
 
 @pytest.fixture(autouse=True)
 def private_tape():
@@ -22,14 +24,7 @@ def private_tape():
 
 
 def seed_L() -> Value:
-    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
+    return lecture_values()["L"]
 
 
 def by_label(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:

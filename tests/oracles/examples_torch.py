@@ -9,13 +9,14 @@ interpreter, computes every value and gradient. Leaves are keyed by their label.
 from __future__ import annotations
 
 import hashlib
-import math
 import operator
 from typing import Any
 
 from gradwalk.examples import EXAMPLES
 from gradwalk.language.parser import parse
 from gradwalk.language.tokens import tokenize
+
+from .engine_cases import golden_number
 
 GOLDEN_NAME = "examples.json"
 
@@ -24,12 +25,6 @@ def fingerprint(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def golden_number(x: float) -> float | str:
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    return x
 
 
 def torch_run(source: str) -> tuple[float, dict[str, float]]:
