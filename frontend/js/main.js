@@ -194,7 +194,7 @@ function refresh(changed) {
     view.update(p, changed);
     const c = p.current();
     view.highlight(c.node, c.phase === 'backward' ? p.currentTargets() : [], c.phase);
-    if (c.node >= 0 && app.playing) view.ensureVisible(c.node);
+    if (c.node >= 0) view.ensureVisible(c.node); // pans only when the step's node is off-screen
   }
   tid('step-label').textContent = p.label();
   const sc = $('#scrubber');

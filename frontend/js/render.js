@@ -26,6 +26,9 @@ function pathOf(points) {
   return d;
 }
 
+const READABLE_SCALE = 0.7; // below this, draw_dot's record text is too small to read
+const READABLE_MAX_NODES = 200; // bigger graphs open on the overview
+
 export class GraphView {
   /** @param {SVGSVGElement} svg */
   constructor(svg, { onNodeClick } = {}) {
@@ -103,7 +106,7 @@ export class GraphView {
       const el = this.groupEls.get(vn.id);
       for (const m of vn.members || []) this.groupOf.set(g.idx.get(m), el);
     }
-    this.fit();
+    this.fit({ readable: true });
   }
 
   nodeMarkup(vn, g) {
@@ -225,14 +228,21 @@ export class GraphView {
     this.svg.classList.toggle('far', this.scale < 0.3);
   }
 
-  fit() {
+  /**
+   * Show the whole graph. With `readable`, a small graph (a lecture example) is never
+   * shrunk below a scale where its numbers can be read: it is then anchored at the
+   * output on the right, where backward starts, and playback pans to each step.
+   */
+  fit({ readable = false } = {}) {
     if (!this.view) return;
     const r = this.svg.getBoundingClientRect();
     const pad = 16;
     const w = Math.max(1, this.view.width);
     const h = Math.max(1, this.view.height);
-    this.scale = Math.min((r.width - 2 * pad) / w, (r.height - 2 * pad) / h, 2.2);
-    this.tx = (r.width - w * this.scale) / 2;
+    const whole = Math.min((r.width - 2 * pad) / w, (r.height - 2 * pad) / h, 2.2);
+    const small = this.view.nodes.length <= READABLE_MAX_NODES;
+    this.scale = readable && small ? Math.max(whole, READABLE_SCALE) : whole;
+    this.tx = this.scale > whole ? r.width - pad - w * this.scale : (r.width - w * this.scale) / 2;
     this.ty = (r.height - h * this.scale) / 2;
     this.apply();
   }
