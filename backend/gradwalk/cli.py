@@ -76,14 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         print(dumps(graph).decode() if args.json else table(graph))
         return 0
-    from .export import GraphvizError, GraphvizTimeout, GraphvizUnavailable, render, to_dot  # only when drawing
+    from .export import GraphvizError, GraphvizTimeout, GraphvizUnavailable, render_graph, to_dot  # when drawing
 
-    dot = to_dot(graph)
     if args.command == "dot":
-        print(dot)
+        print(to_dot(graph))
         return 0
     try:
-        sys.stdout.buffer.write(render(dot, "svg", 10.0))
+        sys.stdout.buffer.write(render_graph(graph, "svg", timeout=10.0, dot_max_nodes=1_500))
     except (GraphvizUnavailable, GraphvizTimeout, GraphvizError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 3

@@ -165,6 +165,21 @@ def render(dot_source: str, fmt: str, timeout: float, engine: str = "dot") -> by
     return proc.stdout
 
 
+def render_graph(graph: Json, fmt: str, timeout: float, dot_max_nodes: int) -> bytes:
+    """A Graph JSON drawn as `fmt` (svg, png). dot's own layout takes minutes on a few
+    thousand nodes: beyond `dot_max_nodes` drawn boxes, the nodes are pinned where the
+    layered layout puts them and drawn with `neato -n2` instead."""
+    from .layout import compute_layout, drawn_boxes
+
+    source, engine = to_dot(graph), "dot"
+    if drawn_boxes(graph) > dot_max_nodes:
+        view = compute_layout(graph, dot_max_nodes=0, dot_timeout=0.0)["views"]["full"]
+        if view is not None:
+            source = to_dot(graph, {n["id"]: (n["x"], n["y"]) for n in view["nodes"]})
+            engine = "neato"
+    return render(source, fmt, timeout, engine)
+
+
 def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.Digraph:
     """micrograd's notebook helper: a graphviz.Digraph of `root` and everything it depends on.
 

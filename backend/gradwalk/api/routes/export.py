@@ -21,8 +21,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import ValidationError
 
-from ...export import MEDIA_TYPES, GraphvizError, GraphvizTimeout, GraphvizUnavailable, render, to_dot
-from ...layout import compute_layout, drawn_boxes
+from ...export import MEDIA_TYPES, GraphvizError, GraphvizTimeout, GraphvizUnavailable, render_graph, to_dot
 from ..common import api_error, compute
 from ..settings import get_settings
 from .expression import ExpressionRequest, expression_graph
@@ -60,16 +59,8 @@ def _export(graph: dict[str, Any], fmt: str) -> bytes:
         )
     if fmt == "dot":
         return to_dot(graph).encode()
-    # dot's own layout takes minutes on a few thousand nodes: beyond dot_max_nodes drawn
-    # boxes, pin the nodes where our layered layout puts them and draw with neato -n2
-    source, engine = to_dot(graph), "dot"
-    if drawn_boxes(graph) > settings.dot_max_nodes:
-        view = compute_layout(graph, dot_max_nodes=0, dot_timeout=0.0)["views"]["full"]
-        if view is not None:
-            source = to_dot(graph, {n["id"]: (n["x"], n["y"]) for n in view["nodes"]})
-            engine = "neato"
     try:
-        return render(source, fmt, settings.dot_timeout_seconds, engine)
+        return render_graph(graph, fmt, settings.dot_timeout_seconds, settings.dot_max_nodes)
     except GraphvizUnavailable as e:
         raise api_error(503, f"{e}. DOT export (format=dot) still works.", "graphviz.unavailable") from None
     except GraphvizTimeout as e:
