@@ -4,6 +4,7 @@ gradient accumulation, no recursion limit, bounded memory."""
 from __future__ import annotations
 
 import math
+import struct
 import threading
 
 import pytest
@@ -123,6 +124,41 @@ def test_unreached_nodes_do_not_pollute_grads() -> None:
     y = x * 2
     y.backward()
     assert x.grad == 2.0
+
+
+def test_backward_from_a_node_that_is_not_the_newest() -> None:
+    x = Value(3.0)
+    y = x * x
+    _later = (y + 1.0).log()  # built after y: the sweep must start at y, not at the tape's end
+    y.backward()
+    assert x.grad == 6.0 and y.grad == 1.0
+
+
+SPECIAL = (0.0, -0.0, 1.5, -2.0, 1e308, -1e308, math.inf, -math.inf, math.nan)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "truediv", "pow"])
+def test_operators_store_exactly_what_the_op_table_computes(name: str, private_tape) -> None:
+    # the engine inlines add/sub/mul for speed; this pins them to ops.py bit for bit
+    from gradwalk.ops import OPS
+    from gradwalk.tape import OP_BASE
+
+    def bits(x: float) -> bytes:  # tells -0.0 from 0.0, and compares NaN
+        return struct.pack("<d", x)
+
+    op = {"truediv": "div"}.get(name, name)
+    for x in SPECIAL:
+        for y in SPECIAL:
+            a, b = Value(x), Value(y)
+            for node, (u, v) in (
+                (getattr(a, f"__{name}__")(b), (x, y)),
+                (getattr(a, f"__{name}__")(y), (x, y)),  # a float literal operand
+                (getattr(a, f"__r{name}__")(y), (y, x)),  # y <op> a
+            ):
+                kind, _, _, la, lb = private_tape.node(node._i)
+                expected = OPS[kind - OP_BASE].forward(u, v)
+                assert OPS[kind - OP_BASE].name == op
+                assert [bits(t) for t in (node.data, la, lb)] == [bits(t) for t in expected], (name, x, y)
 
 
 def test_million_node_chain_has_no_recursion_limit() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Union
 
 from . import ops
-from .ops import OPS
+from .ops import ADD, MUL, OPS, SUB
 from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, Tape, current_tape
 
 CONST_LEAF, INPUT_LEAF = LEAVES[CONST], LEAVES[INPUT]
@@ -40,27 +40,48 @@ def _as_float(x: object) -> float:
     raise TypeError(f"Value needs a number, not {type(x).__name__}")
 
 
-class Value:
-    """A scalar node: a handle (tape, index). Operators append to the tape."""
+class _ValueType(type):
+    """Value's metaclass: `Value(data, label=...)` runs here rather than in `__init__`.
 
-    __slots__ = ("_i", "_tape")
-    _tape: Tape
-    _i: int
+    Value itself then has object's `__new__` and `__init__`, so the operators can make
+    a node by calling the class with no arguments straight from C (`_new_node`
+    below), which is about 8 % of the cost of building a node cheaper than
+    `object.__new__(Value)`.
+    """
 
-    def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> None:
+    def __call__(cls, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> Value:
         if _children or _op:
             raise TypeError("gradwalk.Value builds children through its operators; pass only data and label")
+        x = data if data.__class__ is float else _as_float(data)  # raises before the tape changes
         tape = current_tape()
         n = len(tape.data)
         if n >= tape.compact_at:
             tape.compact()
             n = len(tape.data)
         tape.rows += INPUT_LEAF
-        tape.data.append(data if data.__class__ is float else _as_float(data))
-        self._tape = tape
-        self._i = n
+        tape.data.append(x)
+        v: Value = super().__call__()
+        v._tape = tape
+        v._i = n
         if label:
             tape.labels[n] = str(label)
+        return v
+
+
+class Value(metaclass=_ValueType):
+    """A scalar node: a handle (tape, index). Operators append to the tape.
+
+    `Value(data, label="")` makes an input leaf on the current thread's tape
+    (micrograd's constructor; `_children` and `_op` are accepted only empty).
+    """
+
+    __slots__ = ("_i", "_tape")
+    _tape: Tape
+    _i: int
+
+    if TYPE_CHECKING:  # the constructor is _ValueType.__call__
+
+        def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> None: ...
 
     @classmethod
     def _at(cls, tape: Tape, i: int) -> Value:
@@ -192,12 +213,17 @@ class Value:
 
 # The hot path: one Python frame per operator plus the op's forward rule. This is
 # Tape.binary/unary inlined, which halves the cost of building a node.
-_new = object.__new__
+# type.__call__ bound to Value (a method-wrapper): an empty node, with no Python frame
+_new_node: Callable[[], Value] = type.__call__.__get__(Value)
 
 
 def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Value]:
     kind = OP_BASE + code
     forward = OPS[code].forward
+    # mul, add and sub are most nodes of any graph, and a call per node costs more
+    # than their arithmetic: their op-table rules are inlined below (test_engine checks
+    # they agree with ops.py bit for bit); every other op calls its forward rule.
+    is_mul, is_add, is_sub = code == MUL, code == ADD, code == SUB
 
     def method(self: Value, other: Operand) -> Value:
         tape = self._tape
@@ -205,25 +231,34 @@ def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Val
         rows = tape.rows
         if other.__class__ is Value and other._tape is tape:
             j = other._i
-            y = data[j]
         elif other.__class__ is float:  # a literal: a constant leaf, inlined for speed
             j = len(data)
             rows += CONST_LEAF
             data.append(other)
-            y = other
         else:
             j = self._operand(other)
-            y = data[j]
         i = self._i
-        if reflected:
-            out, db, da = forward(y, data[i])
-            rows += (kind, j, i, db, da)
+        if reflected:  # `2 * v`: the other operand comes first
+            i, j = j, i
+        x = data[i]
+        y = data[j]
+        if is_mul:
+            out = x * y
+            la = y
+            lb = x
+        elif is_add:
+            out = x + y
+            la = lb = 1.0
+        elif is_sub:
+            out = x - y
+            la = 1.0
+            lb = -1.0
         else:
-            out, da, db = forward(data[i], y)
-            rows += (kind, i, j, da, db)
+            out, la, lb = forward(x, y)
+        rows += (kind, i, j, la, lb)
         n = len(data)
         data.append(out)
-        v = _new(Value)
+        v = _new_node()
         v._tape = tape
         v._i = n
         return v
@@ -248,7 +283,7 @@ def _unary_method(code: int) -> Callable[[Value], Value]:
         n = len(data)
         tape.rows += (kind, i, -1, da, 0.0)
         data.append(out)
-        v = _new(Value)
+        v = _new_node()
         v._tape = tape
         v._i = n
         return v

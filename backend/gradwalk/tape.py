@@ -17,6 +17,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from .ops import OPS
@@ -127,21 +128,6 @@ class Tape:
         if missing:
             self.grad.extend([0.0] * missing)
 
-    def reachable(self, root: int) -> bytearray:
-        """Mark every node `root` depends on: one reverse sweep, operands precede results."""
-        seen = bytearray(root + 1)
-        seen[root] = 1
-        rows = self.rows
-        for i in range(root, -1, -1):
-            if seen[i]:
-                p = ROW * i
-                if rows[p] >= OP_BASE:
-                    seen[rows[p + 1]] = 1
-                    b = rows[p + 2]
-                    if b >= 0:
-                        seen[b] = 1
-        return seen
-
     # ------------------------------------------------------------ backward
 
     def backward(self, root: int) -> None:
@@ -163,27 +149,25 @@ class Tape:
         """
         g: list[Any] = [None] * (root + 1)  # float, or None where not reached
         g[root] = 1.0
-        rows = self.rows
-        write = grad is not None
-        out: list[float] = grad if grad is not None else []
-        p = ROW * root
-        for i in range(root, -1, -1):
+        # Without `grad`, the writes go to a scratch list: cheaper than testing per node.
+        out: list[float] = grad if grad is not None else [0.0] * (root + 1)
+        # Walk the rows backwards in groups of five, (lb, la, b, a, kind), reading one
+        # iterator five times per node: no index arithmetic, no int objects made.
+        rows = reversed(self.rows)
+        skip = len(self.rows) - ROW * (root + 1)
+        next(islice(rows, skip, skip), None)  # consume the nodes after root
+        for i, lb, la, b, a, k in zip(range(root, -1, -1), rows, rows, rows, rows, rows):
             gi = g[i]
             if gi is not None:  # reached from root (None keeps 0 * inf out of unrelated nodes)
-                k = rows[p]
                 if k >= OP_BASE:
-                    if write:
-                        out[i] = gi
-                    a = rows[p + 1]
+                    out[i] = gi
                     ga = g[a]
-                    g[a] = rows[p + 3] * gi if ga is None else ga + rows[p + 3] * gi
-                    b = rows[p + 2]
+                    g[a] = la * gi if ga is None else ga + la * gi
                     if b >= 0:
                         gb = g[b]
-                        g[b] = rows[p + 4] * gi if gb is None else gb + rows[p + 4] * gi
-                elif write and k != CONST:
+                        g[b] = lb * gi if gb is None else gb + lb * gi
+                elif k != CONST:
                     out[i] += gi
-            p -= ROW
         return g
 
     def propagate(self, i: int) -> None:
