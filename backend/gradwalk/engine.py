@@ -211,9 +211,9 @@ class Value(metaclass=_ValueType):
         def sigmoid(self) -> Value: ...
 
 
-# The hot path: one Python frame per operator plus the op's forward rule. This is
-# Tape.binary/unary inlined, which halves the cost of building a node.
-# type.__call__ bound to Value (a method-wrapper): an empty node, with no Python frame
+# The hot path: one Python frame per operator (Tape.binary/unary inlined, which
+# halves the cost of building a node). `_new_node` is type.__call__ bound to Value:
+# an empty node, made with no Python frame.
 _new_node: Callable[[], Value] = type.__call__.__get__(Value)
 
 
@@ -244,18 +244,16 @@ def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Val
         y = data[j]
         if is_mul:
             out = x * y
-            la = y
-            lb = x
+            rows += (kind, i, j, y, x)
         elif is_add:
             out = x + y
-            la = lb = 1.0
+            rows += (kind, i, j, 1.0, 1.0)
         elif is_sub:
             out = x - y
-            la = 1.0
-            lb = -1.0
+            rows += (kind, i, j, 1.0, -1.0)
         else:
             out, la, lb = forward(x, y)
-        rows += (kind, i, j, la, lb)
+            rows += (kind, i, j, la, lb)
         n = len(data)
         data.append(out)
         v = _new_node()

@@ -156,8 +156,8 @@ class Tape:
         rows = reversed(self.rows)
         skip = len(self.rows) - ROW * (root + 1)
         next(islice(rows, skip, skip), None)  # consume the nodes after root
-        for i, lb, la, b, a, k in zip(range(root, -1, -1), rows, rows, rows, rows, rows):
-            gi = g[i]
+        # reversed(g) reads g[i] when the sweep reaches i, after every result of i is done
+        for i, gi, lb, la, b, a, k in zip(range(root, -1, -1), reversed(g), rows, rows, rows, rows, rows):
             if gi is not None:  # reached from root (None keeps 0 * inf out of unrelated nodes)
                 if k >= OP_BASE:
                     out[i] = gi
