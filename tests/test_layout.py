@@ -289,12 +289,12 @@ def test_neuron_and_layer_views(engine: str) -> None:
     neuron, layer = lay["views"]["neuron"], lay["views"]["layer"]
     groups = {n["id"] for n in neuron["nodes"] if n["kind"] == "group"}
     assert groups == {f"layer1/neuron{j}" for j in (1, 2, 3, 4)} | {f"layer2/neuron{j}" for j in (1, 2, 3, 4)} | {
-        "layer3/neuron1"
+        "layer3/neuron1",
+        "loss",
     }
     group_of = {n["id"]: n["group"] for n in graph["nodes"]}
     kept = [n["id"] for n in neuron["nodes"] if n["kind"] == "value"]
-    assert {group_of[i] for i in kept} <= {"input", "loss"}
-    assert {group_of[i] for i in kept} == {"input", "loss"}
+    assert {group_of[i] for i in kept} == {"input"}
     check_collapsed(graph, neuron, engine)
     assert {n["id"] for n in layer["nodes"]} == {"input", "layer1", "layer2", "layer3", "loss"}
     assert {(e["source"], e["target"]) for e in layer["edges"]} == {
@@ -391,7 +391,7 @@ def test_single_node_graph(engine: str) -> None:
     assert_inside_view(view)
 
 
-def test_neuron_view_collapses_inputs_and_loss_for_big_datasets() -> None:
+def test_neuron_view_collapses_inputs_for_big_datasets() -> None:
     inputs = [[(i % 17) / 17, (i % 5) / 5] for i in range(1_200)]
     graph = mlp_graph(
         MLPRequest.model_validate(

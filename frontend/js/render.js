@@ -26,6 +26,42 @@ function pathOf(points) {
   return d;
 }
 
+/**
+ * The number line of a collapsed box, so the neuron and layer views still show the
+ * numbers that matter: a neuron's output and its grad (one sample), otherwise the mean
+ * |grad| over the box's parameters (where vanishing or exploding gradients show
+ * first), and the loss. `watch` lists the node indices whose change redraws it.
+ */
+function summaryOf(id, members, g, el) {
+  if (!el || !members.length) return null;
+  const out = g.idx.get(g.graph.output);
+  if (id === 'loss' && members.includes(out)) {
+    return { el, watch: [out], text: (p) => `loss ${p.isRevealed(out) ? fmt(g.data[out]) : '·'}` };
+  }
+  const inside = new Set(members);
+  const outputs = members.filter((i) => g.consumers[i].some((c) => !inside.has(c)));
+  if (/\/neuron\d+$/.test(id) && outputs.length === 1) {
+    const o = outputs[0];
+    return { el, watch: [o], text: (p) => `out ${p.isRevealed(o) ? fmt(g.data[o]) : '·'}  grad ${fmt(p.grad[o])}` };
+  }
+  const params = members.filter((i) => g.nodes[i].role === 'param');
+  if (!params.length) return null;
+  return {
+    el,
+    watch: params,
+    text: (p) => {
+      let total = 0;
+      for (const i of params) total += Math.abs(p.grad[i]);
+      return `${params.length} params · mean |grad| ${fmtSmall(total / params.length)}`;
+    },
+  };
+}
+
+/** A magnitude that may be tiny: 4 decimals, or 3 significant digits below 0.001. */
+function fmtSmall(x) {
+  return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : fmt(x);
+}
+
 const READABLE_SCALE = 0.7; // below this, draw_dot's record text is too small to read
 const READABLE_MAX_NODES = 200; // bigger graphs open on the overview
 
@@ -40,6 +76,7 @@ export class GraphView {
     this.valueEls = new Map(); // node index -> {g, data, grad, cell}
     this.shown = []; // node index -> last drawn "data|grad|state" (skip unchanged writes)
     this.hl = []; // highlighted elements, cleared on the next highlight
+    this.summaries = new Map(); // see draw()
     this.installPanZoom();
     // Pixel size, not 100%: a percentage-sized SVG re-lays out every node whenever anything
     // else on the page changes (~40 ms a step at 2,000 nodes); a fixed one is a layout boundary.
@@ -101,12 +138,21 @@ export class GraphView {
     }
     for (const el of vp.querySelectorAll('[data-op-for]')) this.opEls.set(g.idx.get(el.dataset.opFor), el);
     for (const el of vp.querySelectorAll('[data-group]')) this.groupEls.set(el.dataset.group, el);
+    this.summaries = new Map(); // node index -> [summary] whose line shows it (collapsed views)
     for (const vn of view.nodes) {
       if (vn.kind !== 'group') continue;
       const el = this.groupEls.get(vn.id);
-      for (const m of vn.members || []) this.groupOf.set(g.idx.get(m), el);
+      const members = (vn.members || []).map((m) => g.idx.get(m));
+      for (const i of members) this.groupOf.set(i, el);
+      const sum = summaryOf(vn.id, members, g, el.querySelector('.sub'));
+      for (const i of sum?.watch || []) {
+        const list = this.summaries.get(i) || [];
+        list.push(sum);
+        this.summaries.set(i, list);
+      }
     }
-    this.fit({ readable: true });
+    // A collapsed view is an overview: it opens whole, not at the readable scale.
+    this.fit({ readable: !view.nodes.some((vn) => vn.kind === 'group') });
   }
 
   nodeMarkup(vn, g) {
@@ -127,9 +173,10 @@ export class GraphView {
       const fs = Math.min(15, h * 0.3);
       const title = vn.id.replace(/^layer(\d+)\/neuron(\d+)$/, 'L$1 · neuron $2').replace(/^layer(\d+)$/, 'layer $1');
       return `<g class="gn" data-group="${esc(vn.id)}" transform="translate(${x0},${y0})">` +
+        `<title>${esc(vn.id)}: ${n} nodes</title>` +
         `<rect width="${w}" height="${h}" rx="8"/>` +
-        `<text x="${w / 2}" y="${h * 0.42}" style="font-size:${r1(fs)}px">${esc(title)}</text>` +
-        `<text class="sub" x="${w / 2}" y="${h * 0.75}" style="font-size:${r1(fs * 0.75)}px">${n} nodes</text></g>`;
+        `<text x="${w / 2}" y="${h * 0.4}" style="font-size:${r1(fs)}px">${esc(title)}</text>` +
+        `<text class="sub" x="${w / 2}" y="${h * 0.76}" style="font-size:${r1(fs * 0.8)}px">${n} nodes</text></g>`;
     }
     const i = g.idx.get(vn.id);
     const node = g.nodes[i];
@@ -156,7 +203,9 @@ export class GraphView {
 
   /** Redraw the values of nodes `changed` (indices) from `player`; unchanged text is not rewritten. */
   update(player, changed) {
+    const stale = new Set();
     for (const i of changed) {
+      for (const sum of this.summaries.get(i) || []) stale.add(sum);
       const el = this.valueEls.get(i);
       if (!el) continue;
       const revealed = player.isRevealed(i);
@@ -172,11 +221,15 @@ export class GraphView {
       el.grad.textContent = gText;
       el.g.setAttribute('class', el.g.getAttribute('class').replace(/ (pending|gnone|gpos|gneg|gzero)/g, '') + (revealed ? '' : ' pending') + ` ${sign}`);
     }
+    for (const sum of stale) {
+      const text = sum.text(player);
+      if (sum.el.textContent !== text) sum.el.textContent = text;
+    }
   }
 
   /** Refresh every node (after drawing a view, or a jump). */
   updateAll(player) {
-    this.update(player, this.valueEls.keys());
+    this.update(player, [...this.valueEls.keys(), ...this.summaries.keys()]);
   }
 
   /**

@@ -186,7 +186,18 @@ def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
     page.click(tid("to-end"))
     assert page.inner_text(tid("step-label")).startswith("backward ")
     assert page.inner_text(tid("explain")).strip()
+    # collapsed boxes carry numbers: the loss box shows the trained loss, each neuron its
+    # parameters' mean |grad|, which is nonzero once backward has finished
+    trained = page.inner_text(".train-step-out").rsplit("loss ", 1)[1]
+    assert page.text_content('[data-group="loss"] .sub') == f"loss {trained}"
+    neuron = page.text_content('[data-group="layer2/neuron1"] .sub')
+    assert neuron.startswith("5 params · mean |grad| ") and not neuron.endswith(" 0.0000")
     page.screenshot(path=str(ARTIFACTS / "mlp.png"))
+    page.click('[data-view="layer"]')
+    page.wait_for_selector('[data-group="layer1"]')
+    assert page.text_content('[data-group="layer1"] .sub').startswith("16 params · mean |grad| ")
+    page.click(tid("to-start"))
+    assert page.text_content('[data-group="layer1"] .sub') == "16 params · mean |grad| 0.0000"
     assert page.console_errors == []
 
 

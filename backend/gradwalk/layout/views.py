@@ -7,9 +7,10 @@ boxes with ids, kinds and sizes, and directed edges between them by index.
   small op node draw_dot adds (id "n4:op"). Edges as in draw_dot: operand ->
   op node of the result (one per operand, so `a*a` gives two), op node -> value.
 - neuron: every node whose `group` is "layer{i}/neuron{j}" collapses into one
-  "group" box with that id; inputs, loss nodes and ungrouped nodes are drawn as in
-  the full view. When more than NEURON_KEEP_MAX nodes would be kept individually
-  (big datasets), the "input" and "loss" groups collapse into one box each too.
+  "group" box with that id, and the loss computation into one "loss" box; inputs and
+  ungrouped nodes are drawn as in the full view. When more than NEURON_KEEP_MAX
+  nodes would be kept individually (big datasets), the inputs collapse into one
+  "input" box too.
 - layer: every grouped node collapses into its layer ("layer1/neuron3" -> "layer1");
   "input" and "loss" are one box each, so the view stays small for any network
   (784-64-10: 4 boxes).
@@ -34,7 +35,9 @@ VALUE_H = 36.0
 NUMBER_FIELD_W = 14 * CHAR_W + 16  # "data -000.0000" plus padding
 LABEL_MIN_W, LABEL_MAX_CHARS = 28.0, 40
 OP_H, OP_MIN_W = 36.0, 44.0
-GROUP_H, GROUP_MIN_W = 44.0, 88.0
+# A group box holds its name and a number line ("out -0.1234  grad 0.0567", or a layer's
+# "272 params · mean |grad| 1.23e-04"), which the page fills in.
+GROUP_H, GROUP_MIN_W = 48.0, 230.0
 
 NEURON_KEEP_MAX = 2_000  # individually drawn nodes in the neuron view before inputs/loss collapse
 
@@ -128,16 +131,16 @@ def full_drawing(graph: Json) -> Drawing:
 
 def neuron_drawing(graph: Json) -> Drawing:
     nodes = graph["nodes"]
-    kept = sum(1 for n in nodes if n.get("group") in (None, "input", "loss"))
-    collapse_io = kept > NEURON_KEEP_MAX
+    kept = sum(1 for n in nodes if n.get("group") in (None, "input"))
+    collapse_inputs = kept > NEURON_KEEP_MAX
 
     def key(node: Json) -> str | None:
         g = node.get("group")
         if g is None:
             return None
-        if g in ("input", "loss"):
-            return g if collapse_io else None
-        return str(g)
+        if g == "input":
+            return g if collapse_inputs else None
+        return str(g)  # a neuron, or the loss: its chain is the "every node" view's detail
 
     return _collapsed(graph, key)
 
