@@ -37,9 +37,12 @@ def child(graph: str, engine: str, runs: int) -> None:
     from engine import count_nodes_micrograd, mlp, sum_chain
 
     random.seed(0)
-    build = {"mlp": lambda: mlp(2, [16, 16, 1], 100), "sum": lambda: sum_chain(20_000), "big": lambda: mlp(784, [64, 10], 1)}[
-        graph
-    ]()
+    builders = {
+        "mlp": lambda: mlp(2, [16, 16, 1], 100),
+        "sum": lambda: sum_chain(20_000),
+        "big": lambda: mlp(784, [64, 10], 1),
+    }
+    build = builders[graph]()
     if engine == "gradwalk":
         from gradwalk import Value, fresh_tape
 
@@ -65,7 +68,8 @@ def child(graph: str, engine: str, runs: int) -> None:
 def instructions(graph: str, engine: str, runs: int) -> tuple[int, int]:
     env = dict(os.environ, PYTHONHASHSEED="0")
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__]
-    out = subprocess.run([*cmd, "--child", graph, engine, str(runs)], capture_output=True, text=True, env=env, check=True)
+    args = [*cmd, "--child", graph, engine, str(runs)]
+    out = subprocess.run(args, capture_output=True, text=True, env=env, check=True)
     collected = re.search(r"Collected : ([\d,]+)", out.stderr)
     nodes = re.search(r"nodes=(\d+)", out.stdout)
     if not collected or not nodes:
@@ -85,7 +89,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graph", action="append", choices=sorted(GRAPHS), help="graphs to count (default: mlp)")
-    parser.add_argument("--gradwalk-only", action="store_true", help="skip micrograd (it is 5-30x slower under valgrind)")
+    parser.add_argument("--gradwalk-only", action="store_true", help="skip micrograd (slow under valgrind)")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")

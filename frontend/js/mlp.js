@@ -1,6 +1,6 @@
 /**
  * The MLP form (layers, activations, loss, dataset preset or pasted samples, learning rate,
- * steps, seed), pre-filled with the seeds' 3-4-4-1 network and its four samples, and the
+ * steps, seed, initialisation, L2 penalty), pre-filled with the seeds' 3-4-4-1 network and its four samples, and the
  * loss-history chart (inline SVG) with a slider over training steps.
  */
 
@@ -17,6 +17,8 @@ export const DEFAULT_SPEC = {
   learning_rate: 0.05,
   steps: 20,
   seed: 42,
+  init: 'uniform',
+  l2: 0,
 };
 
 
@@ -89,6 +91,8 @@ export class MlpForm {
     this.f('learning_rate').value = spec.learning_rate;
     this.f('steps').value = spec.steps;
     this.f('seed').value = spec.seed;
+    this.f('init').value = spec.init;
+    this.f('l2').value = spec.l2;
     this.syncDataset();
   }
 
@@ -113,7 +117,10 @@ export class MlpForm {
       learning_rate: parseNumber(this.f('learning_rate').value.trim(), 'learning rate'),
       steps: int('steps', 0),
       seed: int('seed', 0),
+      init: this.f('init').value,
+      l2: parseNumber(this.f('l2').value.trim(), 'L2 penalty'),
     };
+    if (spec.l2 < 0) throw new FormError(`L2 penalty: ${spec.l2} is negative; use 0 for none`);
     const ds = this.f('dataset').value;
     if (ds) {
       spec.dataset = ds;

@@ -290,13 +290,14 @@ export class GraphView {
     if (!this.view) return;
     const r = this.svg.getBoundingClientRect();
     const pad = 16;
+    const [top, bottom] = [56, 40]; // clear of the view buttons above and the legend below
     const w = Math.max(1, this.view.width);
     const h = Math.max(1, this.view.height);
-    const whole = Math.min((r.width - 2 * pad) / w, (r.height - 2 * pad) / h, 2.2);
+    const whole = Math.min((r.width - 2 * pad) / w, (r.height - top - bottom) / h, 2.2);
     const small = this.view.nodes.length <= READABLE_MAX_NODES;
     this.scale = readable && small ? Math.max(whole, READABLE_SCALE) : whole;
     this.tx = this.scale > whole ? r.width - pad - w * this.scale : (r.width - w * this.scale) / 2;
-    this.ty = (r.height - h * this.scale) / 2;
+    this.ty = top + (r.height - top - bottom - h * this.scale) / 2;
     this.apply();
   }
 

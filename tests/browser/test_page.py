@@ -4,6 +4,7 @@ Screenshots land in tests/artifacts/ (look at them)."""
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
@@ -201,6 +202,26 @@ def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
     assert page.console_errors == []
 
 
+def test_mlp_form_sends_initialisation_and_l2(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.click(tid("mode-mlp"))
+    page.wait_for_selector("#train-panel:not([hidden]) .chart polyline")
+    page.select_option('[name="init"]', "xavier")
+    page.fill('[name="l2"]', "0.01")
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/mlp") and r.method == "POST") as req:
+        page.click(tid("run"))
+    body = json.loads(req.value.post_data or "{}")
+    assert body["init"] == "xavier" and body["l2"] == 0.01
+    page.wait_for_selector('[data-group="loss"]')
+    page.fill('[name="l2"]', "-1")
+    page.click(tid("run"))
+    err = page.locator(tid("error"))
+    err.wait_for(state="visible")
+    assert "L2 penalty" in err.inner_text()
+    assert page.console_errors == []
+
+
 def test_controls_are_labelled_and_reachable(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")
     page.wait_for_selector('[data-label="a"]')
@@ -238,8 +259,6 @@ def test_no_console_errors_across_the_page(page) -> None:  # type: ignore[no-unt
 def test_big_graph_plays_back_to_the_final_grads(page) -> None:  # type: ignore[no-untyped-def]
     """A ~2,000-node graph: drawn, played at full speed to the end, grads equal the server's.
     Step and frame timings (performance.now in the page) go to tests/artifacts/playback_perf.json."""
-    import json
-
     lines = ["x = 0.5", "y = x"] + ["y = (y*0.9 + x).tanh()"] * 500
     load(page, "\n".join(lines))
     page.wait_for_function("document.querySelectorAll('[data-node-id]').length >= 2000", timeout=60_000)
