@@ -245,13 +245,31 @@ def test_compaction_preserves_labels_and_groups(private_tape) -> None:
     assert a.grad == 3.0
 
 
-def test_bad_constructor_arguments() -> None:
+def test_bad_constructor_arguments(private_tape) -> None:
     with pytest.raises(TypeError):
         Value("2")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Value(Value(1.0))  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         Value(1.0) + "x"  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        Value(1.0, _op="+")
+    # a refused call leaves the tape whole: one row per value, and it still differentiates
+    assert len(private_tape.rows) == 5 * len(private_tape.data)
+    y = Value(3.0) * 2.0
+    y.backward()
+    assert y.data == 6.0
+
+
+def test_subclasses_of_value_work_like_value() -> None:
+    class Named(Value):
+        pass
+
+    a = Named(2.0, label="a")
+    y = a * Value(3.0) + a
+    y.backward()
+    assert isinstance(a, Named) and isinstance(y, Value) and a.label == "a"
+    assert (y.data, a.grad) == (8.0, 4.0)
 
 
 def test_hash_and_equality_are_node_identity() -> None:
