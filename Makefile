@@ -33,6 +33,8 @@ golden: torch
 # Speed figures quoted in the README (each script prints its own table).
 bench: install-test system-deps
 	$(PY) benchmarks/engine.py
+	@if command -v valgrind >/dev/null; then $(PY) benchmarks/instructions.py; \
+	else echo "benchmarks/instructions.py skipped: it needs valgrind (apt-get install valgrind)"; fi
 	$(PY) benchmarks/mlp.py
 	$(PY) benchmarks/api.py
 	$(PY) benchmarks/layout.py
