@@ -39,7 +39,9 @@ OP_H, OP_MIN_W = 36.0, 44.0
 # "272 params · mean |grad| 1.23e-04"), which the page fills in.
 GROUP_H, GROUP_MIN_W = 48.0, 230.0
 
-NEURON_KEEP_MAX = 2_000  # individually drawn nodes in the neuron view before inputs/loss collapse
+# Individually drawn nodes in the neuron view before the inputs collapse into one box:
+# the seeds' 4 samples x 3 inputs stay visible, 100 samples of moons would be a wall.
+NEURON_KEEP_MAX = 64
 
 
 @dataclass
