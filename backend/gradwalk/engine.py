@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Union
 
 from . import ops
 from .ops import ADD, MUL, OPS, SUB
-from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, Tape, current_tape
+from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, THREAD, Tape, current_tape
 
 CONST_LEAF, INPUT_LEAF = LEAVES[CONST], LEAVES[INPUT]
 
@@ -53,14 +53,17 @@ class _ValueType(type):
         if _children or _op:
             raise TypeError("gradwalk.Value builds children through its operators; pass only data and label")
         x = data if data.__class__ is float else _as_float(data)  # raises before the tape changes
-        tape = current_tape()
+        try:
+            tape = THREAD.tape  # current_tape(), inlined: leaves are half of a big sum's nodes
+        except AttributeError:
+            tape = current_tape()
         n = len(tape.data)
         if n >= tape.compact_at:
             tape.compact()
             n = len(tape.data)
         tape.rows += INPUT_LEAF
         tape.data.append(x)
-        v: Value = super().__call__()
+        v: Value = _new_node() if cls is Value else type.__call__(cls)
         v._tape = tape
         v._i = n
         if label:

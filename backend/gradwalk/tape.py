@@ -245,26 +245,26 @@ class Tape:
 
 
 # Each thread builds on its own tape, so concurrent requests never interleave entries.
-_local = threading.local()
+THREAD = threading.local()  # .tape: this thread's current tape
 
 
 def current_tape() -> Tape:
     try:
-        return _local.tape  # type: ignore[no-any-return]
+        return THREAD.tape  # type: ignore[no-any-return]
     except AttributeError:
-        tape = _local.tape = Tape()
+        tape = THREAD.tape = Tape()
         return tape
 
 
 @contextmanager
 def fresh_tape() -> Iterator[Tape]:
     """Build into a new, private tape inside the block (the service does this per request)."""
-    outer = getattr(_local, "tape", None)
-    tape = _local.tape = Tape()
+    outer = getattr(THREAD, "tape", None)
+    tape = THREAD.tape = Tape()
     try:
         yield tape
     finally:
         if outer is None:
-            del _local.tape
+            del THREAD.tape
         else:
-            _local.tape = outer
+            THREAD.tape = outer
