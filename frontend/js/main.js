@@ -42,7 +42,7 @@ const app = {
   byMode: {}, // mode -> { graph, view }: switching modes brings back that mode's last graph
 };
 
-const view = new GraphView($('#graph'), { onNodeClick: (i) => inspect(i) });
+const view = new GraphView($('#graph'), { onNodeClick: (i) => inspect(i), onGroupClick: (id) => expand(id) });
 const editor = new Editor($('.editor'), { onRun: () => run() });
 const form = new MlpForm($('#mlp-form'), { onSlide: (k) => runMlp({ steps: k, keepHistory: true }) });
 
@@ -182,6 +182,25 @@ function drawView(name) {
   for (const b of $('#views').children) b.classList.toggle('on', b.dataset.view === name);
   refresh([]);
   saveState();
+}
+
+/**
+ * Open a collapsed box one level down: a layer into the neuron view, a neuron (or the
+ * input or loss box) into the every-node view, centred on what it stood for.
+ */
+function expand(groupId) {
+  const views = app.graph?.layout?.views || {};
+  const members = views[app.viewName]?.nodes.find((n) => n.id === groupId)?.members || [];
+  const target = app.viewName === 'layer' && views.neuron ? 'neuron' : views.full ? 'full' : null;
+  if (!target || !members.length) return;
+  drawView(target);
+  // the box to centre on: in the neuron view a neuron of the layer (or the same box),
+  // in the full view the last node the group made (a neuron's output)
+  const ids = new Set(view.view.nodes.map((n) => n.id));
+  const last = members.reduce((a, b) => (app.g.idx.get(b) > app.g.idx.get(a) ? b : a));
+  const to = target === 'full' ? last : [...ids].find((id) => id === groupId || id.startsWith(`${groupId}/`)) || last;
+  view.focus(to);
+  if (target === 'full') inspect(app.g.idx.get(last));
 }
 
 // ------------------------------------------------------------------ playback

@@ -67,9 +67,10 @@ const READABLE_MAX_NODES = 200; // bigger graphs open on the overview
 
 export class GraphView {
   /** @param {SVGSVGElement} svg */
-  constructor(svg, { onNodeClick } = {}) {
+  constructor(svg, { onNodeClick, onGroupClick } = {}) {
     this.svg = svg;
     this.onNodeClick = onNodeClick || (() => {});
+    this.onGroupClick = onGroupClick || (() => {});
     this.scale = 1;
     this.tx = 0;
     this.ty = 0;
@@ -173,7 +174,7 @@ export class GraphView {
       const fs = Math.min(15, h * 0.3);
       const title = vn.id.replace(/^layer(\d+)\/neuron(\d+)$/, 'L$1 · neuron $2').replace(/^layer(\d+)$/, 'layer $1');
       return `<g class="gn" data-group="${esc(vn.id)}" transform="translate(${x0},${y0})">` +
-        `<title>${esc(vn.id)}: ${n} nodes</title>` +
+        `<title>${esc(vn.id)}: ${n} nodes (click to expand)</title>` +
         `<rect width="${w}" height="${h}" rx="8"/>` +
         `<text x="${w / 2}" y="${h * 0.4}" style="font-size:${r1(fs)}px">${esc(title)}</text>` +
         `<text class="sub" x="${w / 2}" y="${h * 0.76}" style="font-size:${r1(fs * 0.8)}px">${n} nodes</text></g>`;
@@ -257,6 +258,17 @@ export class GraphView {
     if (grp) for (const p of this.edgesInto.get(grp.dataset.group) || []) add(p, flow);
   }
 
+  /** Centre the box `id` at a scale where its text can be read (after expanding a group). */
+  focus(id) {
+    const vn = this.view?.nodes.find((n) => n.id === id);
+    if (!vn) return;
+    const r = this.svg.getBoundingClientRect();
+    this.scale = Math.max(this.scale, READABLE_SCALE);
+    this.tx = r.width / 2 - vn.x * this.scale;
+    this.ty = r.height / 2 - vn.y * this.scale;
+    this.apply(true);
+  }
+
   /** Bring node i into view (pan only) when playback moves off-screen. */
   ensureVisible(i) {
     const vn = this.view?.nodes.find((n) => n.id === this.g.nodes[i].id) ||
@@ -338,8 +350,9 @@ export class GraphView {
     });
     const end = (ev) => {
       if (drag && !drag.moved && ev.type === 'pointerup') {
-        const el = ev.target.closest?.('[data-node-id],[data-op-for]');
-        if (el && this.g) this.onNodeClick(this.g.idx.get(el.dataset.nodeId || el.dataset.opFor));
+        const el = ev.target.closest?.('[data-node-id],[data-op-for],[data-group]');
+        if (el && this.g && el.dataset.group) this.onGroupClick(el.dataset.group);
+        else if (el && this.g) this.onNodeClick(this.g.idx.get(el.dataset.nodeId || el.dataset.opFor));
       }
       drag = null;
       svg.classList.remove('panning');

@@ -202,6 +202,21 @@ def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
     assert page.console_errors == []
 
 
+def test_collapsed_boxes_expand_on_click(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.click(tid("mode-mlp"))
+    page.wait_for_selector('[data-group="layer2/neuron1"]')
+    page.click('[data-view="layer"]')
+    page.click('[data-group="layer2"]')  # a layer opens into its neurons
+    page.wait_for_selector('[data-view="neuron"].on')
+    page.click('[data-group="layer2/neuron1"]')  # a neuron opens into every node, its output inspected
+    page.wait_for_selector('[data-view="full"].on')
+    page.wait_for_selector("#inspector:not([hidden])")
+    assert page.locator('[data-label="layer2.neuron1.w0"]').count() == 1
+    assert page.console_errors == []
+
+
 def test_mlp_form_sends_initialisation_and_l2(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")
     page.wait_for_selector('[data-label="a"]')
