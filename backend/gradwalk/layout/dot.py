@@ -33,9 +33,12 @@ def dot_binary() -> str | None:
 
 
 def _source(d: Drawing) -> str:
+    # In a collapsed view, keep each box's out-edges in creation order: dot then lists
+    # neurons 1, 2, 3, 4 top to bottom instead of an order that crosses no fewer edges.
+    ordering = " ordering=out," if "group" in d.kinds else ""
     lines = [
         "digraph G {",
-        "graph [rankdir=LR, nodesep=0.25, ranksep=0.5];",
+        f"graph [rankdir=LR,{ordering} nodesep=0.25, ranksep=0.5];",
         'node [fixedsize=true, label=""];',
     ]
     shapes = {"value": "box", "op": "ellipse", "group": "box"}
