@@ -26,6 +26,15 @@ def field(page, label: str, name: str) -> str:  # type: ignore[no-untyped-def]
     return page.inner_text(f'[data-label="{label}"] [data-field="{name}"]').strip()
 
 
+def open_mlp(page) -> None:  # type: ignore[no-untyped-def]
+    """The page in MLP mode with the pre-filled network trained and drawn (neuron view)."""
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.click(tid("mode-mlp"))
+    page.wait_for_selector("#train-panel:not([hidden]) .chart polyline")
+    page.wait_for_selector("[data-node-id], [data-group]")
+
+
 def load(page, source: str = L_SOURCE) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")
     page.wait_for_selector('[data-label="a"]')
@@ -176,11 +185,7 @@ def test_server_failure_shows_a_message(page) -> None:  # type: ignore[no-untype
 
 
 def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/")
-    page.wait_for_selector('[data-label="a"]')
-    page.click(tid("mode-mlp"))
-    page.wait_for_selector("#train-panel:not([hidden]) .chart polyline")
-    page.wait_for_selector("[data-node-id], [data-group]")
+    open_mlp(page)
     assert "mode=mlp" in page.url
     points = page.get_attribute(".chart polyline", "points") or ""
     assert len(points.split()) == 21  # the loss after 0..20 updates
@@ -203,10 +208,7 @@ def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_collapsed_boxes_expand_on_click(page) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/")
-    page.wait_for_selector('[data-label="a"]')
-    page.click(tid("mode-mlp"))
-    page.wait_for_selector('[data-group="layer2/neuron1"]')
+    open_mlp(page)
     page.click('[data-view="layer"]')
     page.click('[data-group="layer2"]')  # a layer opens into its neurons
     page.wait_for_selector('[data-view="neuron"].on')
@@ -218,10 +220,7 @@ def test_collapsed_boxes_expand_on_click(page) -> None:  # type: ignore[no-untyp
 
 
 def test_mlp_form_sends_initialisation_and_l2(page) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/")
-    page.wait_for_selector('[data-label="a"]')
-    page.click(tid("mode-mlp"))
-    page.wait_for_selector("#train-panel:not([hidden]) .chart polyline")
+    open_mlp(page)
     page.select_option('[name="init"]', "xavier")
     page.fill('[name="l2"]', "0.01")
     with page.expect_request(lambda r: r.url.endswith("/api/v1/mlp") and r.method == "POST") as req:
