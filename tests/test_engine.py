@@ -271,6 +271,13 @@ def test_subclasses_of_value_work_like_value() -> None:
     assert isinstance(a, Named) and isinstance(y, Value) and a.label == "a"
     assert (y.data, a.grad) == (8.0, 4.0)
 
+    class WithInit(Value):
+        def __init__(self, data: float) -> None:  # a constructor of its own is refused clearly
+            pass
+
+    with pytest.raises(TypeError, match="defines __init__"):
+        WithInit(1.0)
+
 
 def test_hash_and_equality_are_node_identity() -> None:
     a = Value(1.0)

@@ -49,6 +49,11 @@ class _ValueType(type):
     """
 
     def __call__(cls, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> Value:
+        if cls is not Value and cls.__init__ is not object.__init__:  # type: ignore[misc]
+            raise TypeError(
+                f"{cls.__name__} defines __init__, which gradwalk.Value's subclasses cannot"
+                " (nodes are made without calling it); use a classmethod that calls the class instead"
+            )
         if _children or _op:
             raise TypeError("gradwalk.Value builds children through its operators; pass only data and label")
         x = data if data.__class__ is float else _as_float(data)  # raises before the tape changes
