@@ -196,9 +196,9 @@ function expand(groupId) {
   drawView(target);
   // the box to centre on: in the neuron view a neuron of the layer (or the same box),
   // in the full view the last node the group made (a neuron's output)
-  const ids = new Set(view.view.nodes.map((n) => n.id));
   const last = members.reduce((a, b) => (app.g.idx.get(b) > app.g.idx.get(a) ? b : a));
-  const to = target === 'full' ? last : [...ids].find((id) => id === groupId || id.startsWith(`${groupId}/`)) || last;
+  const inside = (id) => id === groupId || id.startsWith(`${groupId}/`);
+  const to = target === 'full' ? last : view.view.nodes.find((n) => inside(n.id))?.id || last;
   view.focus(to);
   if (target === 'full') inspect(app.g.idx.get(last));
 }

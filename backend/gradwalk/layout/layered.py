@@ -177,15 +177,6 @@ def layered_layout(d: Drawing) -> Placement:
     passes = ((pred, layers), (succ, layers[::-1]), (pred, layers))
     for nbrs, seq in passes[: 2 if big else 3]:
         for layer in seq:
-            if len(layer) == 1:
-                u = layer[0]
-                ns = nbrs[u]
-                if ns:
-                    acc = 0.0
-                    for w in ns:
-                        acc += uy[w]
-                    uy[u] = acc / len(ns)
-                continue
             want: list[float] = []
             for u in layer:
                 ns = nbrs[u]
