@@ -131,8 +131,11 @@ def test_ops_listing_comes_from_the_op_table() -> None:
         "arity": 2,
         "formula": "a * b",
         "local_derivatives": {"a": "b", "b": "a"},
+        "display": "{a} × {b}",
+        "display_local": ["{b}", "{a}"],
         "function": False,
     }
+    assert next(o for o in ops if o["name"] == "max")["function"] is True
     assert {o["name"] for o in ops if o["function"]} == {"exp", "log", "tanh", "relu", "sigmoid"}
 
 

@@ -35,14 +35,7 @@ BINARY: dict[str, Callable[[Value, Value], Value]] = {
     "**": operator.pow,
 }
 # name -> the engine's method, from the op table's fixed list of unary functions
-FUNCTION_TABLE: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
-}
-assert set(FUNCTION_TABLE) == set(ops.FUNCTIONS), "keep FUNCTION_TABLE in step with the op table"
+FUNCTION_TABLE: dict[str, Callable[[Value], Value]] = {name: getattr(Value, name) for name in ops.FUNCTIONS}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from ...examples import EXAMPLES
 from ...language import SourceError, run
-from ...ops import FUNCTIONS, OPS
+from ... import ops
 from ...tape import fresh_tape
 from ...trace import collector_paused, dumps, record
 from ...trace import graph as graph_json
@@ -109,7 +109,15 @@ class OpInfo(BaseModel):
     arity: int
     formula: str
     local_derivatives: dict[str, str] = Field(description="d result / d operand, by operand name (a, b).")
-    function: bool = Field(description="Callable by name in the language: f(x) and x.f().")
+    display: str = Field(
+        description="The result as the page shows it, with {a}, {b} for the operands' data (or a constant's value).",
+        examples=["{a} × {b}"],
+    )
+    display_local: list[str] = Field(
+        description="d result / d operand per operand, as the page shows it; {out} is the result's data.",
+        examples=[["{b}", "{a}"]],
+    )
+    function: bool = Field(description="Callable by name in the language: f(x) and x.f(), or f(x, y) for arity 2.")
 
 
 class ExampleInfo(BaseModel):
@@ -183,17 +191,7 @@ def _encoded_graph(req: ExpressionRequest) -> bytes:
     return dumps(expression_graph(req))
 
 
-_OPS_LISTING = [
-    {
-        "name": op.name,
-        "symbol": op.symbol,
-        "arity": op.arity,
-        "formula": op.formula,
-        "local_derivatives": dict(zip("ab", op.local_formulas, strict=False)),
-        "function": op.name in FUNCTIONS,
-    }
-    for op in OPS
-]
+_OPS_LISTING = ops.listing()
 
 
 @router.get("/ops", summary="Every operation with its formula and local derivatives", response_model=list[OpInfo])
