@@ -188,6 +188,9 @@ def _f_max(a: float, b: float) -> tuple[float, float, float]:
     return a, 0.5, 0.5
 
 
+_MAX_LOCAL_A = "1 if a > b else 0.5 if a == b else 0"
+_MAX_LOCAL_B = "1 if b > a else 0.5 if a == b else 0"
+
 OPS: tuple[Op, ...] = (
     Op(0, "add", "+", 2, _f_add, "a + b", ("1", "1"), "{a} + {b}", ("1", "1"), function=False),
     Op(1, "sub", "-", 2, _f_sub, "a - b", ("1", "-1"), "{a} − {b}", ("1", "-1"), function=False),
@@ -207,8 +210,8 @@ OPS: tuple[Op, ...] = (
     Op(12, "abs", "abs", 1, _f_abs, "abs(a)", ("sign(a)",), "abs({a})", ("sign({a})",)),
     Op(13, "sin", "sin", 1, _f_sin, "sin(a)", ("cos(a)",), "sin({a})", ("cos({a})",)),
     Op(14, "cos", "cos", 1, _f_cos, "cos(a)", ("-sin(a)",), "cos({a})", ("−sin({a})",)),
-    Op(15, "max", "max", 2, _f_max, "max(a, b)", ("1 if a > b else 0.5 if a == b else 0", "1 if b > a else 0.5 if a == b else 0"),
-       "max({a}, {b})", ("[{a} > {b}]", "[{b} > {a}]")),
+    Op(15, "max", "max", 2, _f_max, "max(a, b)", (_MAX_LOCAL_A, _MAX_LOCAL_B), "max({a}, {b})",
+       ("[{a} > {b}] (½ at a tie)", "[{b} > {a}] (½ at a tie)")),
 )
 
 BY_NAME: dict[str, Op] = {op.name: op for op in OPS}

@@ -12,9 +12,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
+from ... import ops
 from ...examples import EXAMPLES
 from ...language import SourceError, run
-from ... import ops
 from ...tape import fresh_tape
 from ...trace import collector_paused, dumps, record
 from ...trace import graph as graph_json
