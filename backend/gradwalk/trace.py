@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import math
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -156,6 +157,19 @@ def _graph(rec: Recording) -> Json:
         result["warnings"] = _non_finite_warnings(rec, ids, backward)
         _encode_non_finite(out_nodes, backward)
     return result
+
+
+def variables(rec: Recording, names: dict[str, Value]) -> dict[str, str]:
+    """Each name whose Value is in the recorded graph -> its node id ("n3")."""
+    order = rec.order
+    out: dict[str, str] = {}
+    for name, v in names.items():
+        if v._tape is not rec.tape:
+            continue
+        k = bisect_left(order, v._i)
+        if k < len(order) and order[k] == v._i:
+            out[name] = f"n{k}"
+    return out
 
 
 def trace(root: Value) -> Json:

@@ -6,7 +6,6 @@ routes reuse it); the route runs it off the event loop with `compute`.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Response
@@ -18,6 +17,7 @@ from ...language import SourceError, run
 from ...tape import fresh_tape
 from ...trace import collector_paused, dumps, record
 from ...trace import graph as graph_json
+from ...trace import variables as trace_variables
 from ..common import StrictModel, compute, json_response
 from ..settings import get_settings
 
@@ -154,12 +154,7 @@ def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
             raise HTTPException(status_code=status, detail=[detail]) from None
         rec = record(result.output)
         graph = graph_json(result.output, rec)
-        order = rec.order
-    variables: dict[str, str] = {}
-    for name, v in result.names.items():
-        k = bisect_left(order, v._i)
-        if k < len(order) and order[k] == v._i:
-            variables[name] = f"n{k}"
+    variables = trace_variables(rec, result.names)
     graph["warnings"] = result.warnings + graph["warnings"]
     graph["variables"] = variables
     graph["output_name"] = result.output_name
