@@ -31,7 +31,10 @@ def torch_run(source: str) -> tuple[float, dict[str, float]]:
     """(output data, {leaf label: grad}) computed by PyTorch."""
     import torch
 
-    fns = {"exp": torch.exp, "log": torch.log, "tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
+    fns = {
+        "exp": torch.exp, "log": torch.log, "tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid,
+        "sqrt": torch.sqrt, "abs": torch.abs, "sin": torch.sin, "cos": torch.cos,
+    }
     binary = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
     leaves: list[tuple[list[str], Any]] = []  # ([label], tensor): the label may be set later
 
