@@ -151,7 +151,9 @@ def _f_tanh(a: float) -> tuple[float, float]:
 def _f_relu(a: float) -> tuple[float, float]:
     if a > 0.0:
         return a, 1.0
-    return (a if a != a else 0.0), 0.0
+    if a != a:  # PyTorch masks the gradient where the result <= 0, and NaN <= 0 is false
+        return a, 1.0
+    return 0.0, 0.0
 
 
 def _f_sigmoid(a: float) -> tuple[float, float]:
@@ -165,8 +167,8 @@ def _f_sqrt(a: float) -> tuple[float, float]:
 
 
 def _f_abs(a: float) -> tuple[float, float]:
-    # PyTorch's sign(a): the derivative at the kink 0 is 0
-    return abs(a), (1.0 if a > 0.0 else -1.0 if a < 0.0 else (a if a != a else 0.0))
+    # PyTorch's sgn(a): the derivative is 0 at the kink 0, and at NaN
+    return abs(a), (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0)
 
 
 def _f_sin(a: float) -> tuple[float, float]:

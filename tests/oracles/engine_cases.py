@@ -24,10 +24,7 @@ CASES: dict[str, tuple[dict[str, float], Build, str]] = {}
 
 # Cases where gradwalk's engine disagrees with PyTorch: name -> what differs. The tests
 # mark exactly these xfail(strict=True); fix the engine, then delete the entry.
-KNOWN_DISAGREEMENTS: dict[str, str] = {
-    "ieee_abs_nan": "abs'(NaN): gradwalk NaN, PyTorch 0.0 (torch.sgn(NaN) is 0)",
-    "ieee_relu_nan": "relu'(NaN): gradwalk 0.0, PyTorch 1.0 (threshold_backward: NaN <= 0 is false)",
-}
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 _MG_NUMBER_EXPONENT = "micrograd's ** takes a number exponent only"
 _MG_DIV_RAISES = "micrograd divides as x * y**-1 in Python floats: ZeroDivisionError"
@@ -501,7 +498,7 @@ def _absnz(B: Any, v: dict[str, Any]) -> Any:
     return B.abs(v["x"])
 
 
-@case("ieee_relu_nan", x=math.nan)
+@case("ieee_relu_nan", micrograd="micrograd's relu'(NaN) is 0; PyTorch's (and gradwalk's) is 1", x=math.nan)
 def _relunan(B: Any, v: dict[str, Any]) -> Any:
     return B.relu(v["x"])
 
