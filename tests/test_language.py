@@ -269,3 +269,73 @@ def test_lone_surrogate_is_named_in_plain_ascii() -> None:
     # JSON bodies with lone surrogates are refused before parsing; the library still names one safely
     e = error("a = 1 + \ud800")
     assert "U+D800" in e.msg and e.msg.isascii() and (e.line, e.column) == (1, 9)
+
+
+# ---------------------------------------------------------------- the interpreter holds no engine index
+
+
+def test_interpreter_uses_only_the_public_value_api() -> None:
+    from pathlib import Path
+
+    import gradwalk.language.interpreter as interp
+
+    text = Path(interp.__file__).read_text()
+    for forbidden in ("current_tape", "..tape", "._i", "tape.data", "Tape"):
+        assert forbidden not in text, forbidden
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a = 2.0; b = a*3 + 4*5 - (-a).exp() + tanh(2) + Value(1.0) + 2*a",  # 0, 1 and 2 float operands
+        "a = Value(-4.0)\nb = Value(2.0)\nc = a + b\nc += c + 1\nc += 1 + c + (-a)\nc",  # augmented
+        "a = 1.5\nb = a\nc = b * b\nd = +c\ne = d.tanh() ** 2",  # aliases make no node
+        "2",  # a bare number: one leaf
+        "x = 2.0\ny = x**-1 + x**(+2) + x**-0.5 - -3",  # signed literals: one const leaf each
+    ],
+)
+def test_node_budget_counts_every_node_exactly(source: str) -> None:
+    n = len(result(source)["nodes"])  # every node of these programs is on the output's graph
+    result(source, max_nodes=n)
+    e = error(source, max_nodes=n - 1)
+    assert e.type == "limit.nodes" and f"more than {n - 1} nodes" in e.msg
+
+
+def test_node_budget_error_position_is_the_instruction_that_passes_it() -> None:
+    e = error("x = 1.0\ny = x + x\nz = y * 2 + x", max_nodes=4)  # x, y, const 2, y*2: + is the fifth
+    assert (e.type, e.line, e.column) == ("limit.nodes", 3, 11)
+    e = error("x = 1.0\ny = 2.0\nz = 3.0", max_nodes=2)  # a bound literal: the statement's position
+    assert (e.type, e.line, e.column) == ("limit.nodes", 3, 1)
+
+
+def _compacting_tape(at: int):  # type: ignore[no-untyped-def]
+    """A fresh tape that compacts early, when the engine has such a tape (it drops dead nodes and renumbers)."""
+    ctx = fresh_tape()
+    tape = ctx.__enter__()
+    if not hasattr(tape, "compact_at"):
+        ctx.__exit__(None, None, None)
+        pytest.skip("the engine's storage has no compaction threshold to lower")
+    tape.compact_at = at
+    return ctx
+
+
+def test_compaction_mid_program_keeps_the_node_budget() -> None:
+    dead = "u = " + "*".join(["x"] * 30) + "\nu = x + 1\n"  # 29 nodes that nothing keeps alive, then 2
+    source = "x = 1.0\n" + dead + "y = Value(1.0) + " + "*".join(["x"] * 41)  # 1 + 29 + 2 + 1 + 40 + 1 = 74
+    ctx = _compacting_tape(20)
+    try:
+        with pytest.raises(SourceError) as info:
+            run(source, max_nodes=50)
+    finally:
+        ctx.__exit__(None, None, None)
+    assert info.value.type == "limit.nodes"
+
+
+def test_compaction_mid_statement_keeps_the_bound_name_as_label() -> None:
+    source = "x = 1.0\nu = " + "*".join(["x"] * 30) + "\nu = x + 1\ny = x*3 + Value(2.0)\nz = y\nz"
+    ctx = _compacting_tape(20)
+    try:
+        r = run(source)
+        assert r.output.label == "y" and r.output_name == "z" and r.output.data == 5.0
+    finally:
+        ctx.__exit__(None, None, None)
