@@ -339,3 +339,27 @@ def test_compaction_mid_statement_keeps_the_bound_name_as_label() -> None:
         assert r.output.label == "y" and r.output_name == "z" and r.output.data == 5.0
     finally:
         ctx.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------- line breaks: \r\n, \n and a lone \r are one each
+
+
+@pytest.mark.parametrize("nl", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_every_line_break_style_ends_comments_and_lines(nl: str) -> None:
+    src = nl.join(["a = 1 # note", "b = a*2  # another", "c = (b +", "  a)", "d = c + \\", "  1", ""])
+    g = result(src)
+    assert g["output_node"]["label"] == "d" and g["output_node"]["data"] == 4.0
+    e = error(nl.join(["a = 1", "# comment", "b = a\u0001"]))
+    assert (e.line, e.column) == (3, 6)
+    e = error(nl.join(["a = 1 # \u00e9", "b = \u0430"]))  # a comment ends at the break: the next line is checked
+    assert "U+0430" in e.msg and (e.line, e.column) == (2, 5)
+    e = error(nl.join(["a = 1", "b = (a +", "  zz)"]))
+    assert (e.line, e.column) == (3, 3)
+    e = error(nl.join(["a = 1", "b = a +"]))
+    assert (e.line, e.column) == (2, 8)
+
+
+def test_lone_carriage_return_examples_from_the_report() -> None:
+    assert result("a = 1 # note\rb = a*2")["output_node"]["label"] == "b"
+    e = error("a = 1\rb = a\u0001")
+    assert (e.line, e.column) == (2, 6)

@@ -2,8 +2,9 @@
 
 ASCII only outside comments: any other character (look-alike letters, Arabic-Indic
 digits, control characters, lone surrogates) is an error naming the character and
-where it is. Newlines inside parentheses are ignored, as in Python, so multi-line
-calls paste as-is; `;` and newlines end statements.
+where it is. A line break is `\r\n`, `\n` or a lone `\r`, the same everywhere
+(statements, comments, strings, positions). Newlines inside parentheses are
+ignored, as in Python, so multi-line calls paste as-is; `;` and newlines end statements.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ _TOKEN = re.compile(
   | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<op>\*\*|[-+*/]=|[-+*/(),.=])
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<ws>[ \t]+|\\\r?\n)                                  # blanks and backslash line continuations
-  | (?P<newline>\r?\n|;|\r)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'[^'\\\n]*'|"[^"\\\n]*")
+  | (?P<ws>[ \t]+|\\(?:\r\n?|\n))                           # blanks and backslash line continuations
+  | (?P<newline>\r\n?|\n|;)                                  # \r\n, \n and a lone \r are one line break each
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>'[^'\\\r\n]*'|"[^"\\\r\n]*")
   | (?P<error>.)
     """,
     re.VERBOSE,
@@ -55,7 +56,7 @@ def _check_characters(source: str, line_starts: list[int]) -> None:
     in_comment = False
     in_string = ""
     for pos, ch in enumerate(source):
-        if ch == "\n":
+        if ch == "\n" or ch == "\r":
             in_comment, in_string = False, ""
             continue
         if in_comment:
@@ -79,6 +80,7 @@ def _check_characters(source: str, line_starts: list[int]) -> None:
 _PYTHON_ONLY = frozenset(keyword.kwlist) - {"import", "from"}  # those two start accepted no-op lines
 _INF = math.inf
 _new = tuple.__new__  # 4x faster than Token(...), same NamedTuple type
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # what the tokenizer counts as one line break
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -91,7 +93,7 @@ def _position(line_starts: list[int], pos: int) -> tuple[int, int]:
 
 def tokenize(source: str) -> tuple[list[Token], list[str]]:
     """Tokens of `source` (ending with EOF) and warnings (literals out of double range)."""
-    line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+    line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source)]
     _check_characters(source, line_starts)
     tokens: list[Token] = []
     warnings: list[str] = []
@@ -123,7 +125,7 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
                 )
             append(_new(Token, (NUM, text, line, col, value)))
         elif kind == "ws" or kind == "comment":
-            if text[-1] == "\n":  # a backslash continuation
+            if text[0] == "\\":  # a backslash continuation
                 line += 1
                 line_start = m.end()
         elif kind == "newline":
