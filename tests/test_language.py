@@ -363,3 +363,52 @@ def test_lone_carriage_return_examples_from_the_report() -> None:
     assert result("a = 1 # note\rb = a*2")["output_node"]["label"] == "b"
     e = error("a = 1\rb = a\u0001")
     assert (e.line, e.column) == (2, 6)
+
+
+# ---------------------------------------------------------------- indentation, as in Python
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("  a = 1", 1),
+        ("a = 1\n  b = a", 2),
+        ("a = 1\n\tb = a", 2),
+        ("a = 1\r\n    b = a", 2),
+        ("a = 1\r b = a", 2),
+        ("a = (1 +\n  2)\n  b = a", 3),
+        ("a = 1 + \\\n  2\n b = a", 3),
+    ],
+)
+def test_unexpected_indent_is_a_syntax_error_at_column_one(source: str, line: int) -> None:
+    e = error(source)
+    assert e.type == "syntax" and "unexpected indent" in e.msg
+    assert (e.line, e.column) == (line, 1)
+
+
+def test_indentation_that_python_accepts_is_fine() -> None:
+    src = (
+        "a = 2.0\n   \n\t\n  # an indented comment\nb = (a *\n     3)\nc = a + \\\n    b\n"
+        "d = Value(1.0,\n          label='d') + c;  e = d\n  "
+    )
+    g = result(src)
+    assert g["output_node"]["data"] == 9.0 and g["output_node"]["label"] == "d"
+
+
+# ---------------------------------------------------------------- a byte-order mark (a pasted file) at the very start
+
+
+def test_leading_byte_order_mark_is_accepted() -> None:
+    g = result("\ufeffa = 2.0\nb = a * 3")
+    assert g["output_node"]["data"] == 6.0 and g["by_label"]["a"]["data"] == 2.0
+    e = error("\ufeffa = 1 +")  # positions count from after the mark, as an editor shows them
+    assert (e.line, e.column) == (1, 8)
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "column"),
+    [("a = 1\n\ufeffb = 2", 2, 1), ("a = 1 +\ufeff 2", 1, 8), ("\ufeff\ufeffa = 1", 1, 1)],
+)
+def test_byte_order_mark_elsewhere_is_refused(source: str, line: int, column: int) -> None:
+    e = error(source)
+    assert "U+FEFF" in e.msg and (e.line, e.column) == (line, column)
