@@ -412,3 +412,42 @@ def test_leading_byte_order_mark_is_accepted() -> None:
 def test_byte_order_mark_elsewhere_is_refused(source: str, line: int, column: int) -> None:
     e = error(source)
     assert "U+FEFF" in e.msg and (e.line, e.column) == (line, column)
+
+
+# ---------------------------------------------------------------- Value(...)'s arguments: micrograd's signature
+
+
+@pytest.mark.parametrize(
+    ("source", "data", "label"),
+    [
+        ("Value(1.5)", 1.5, ""),
+        ("Value(-1.5, label='x')", -1.5, "x"),
+        ("Value(data=1.5, label='x')", 1.5, "x"),
+        ("Value(label='x', data=+1.5)", 1.5, "x"),
+        ("Value(data=2,)", 2.0, ""),
+    ],
+)
+def test_value_arguments_python_accepts(source: str, data: float, label: str) -> None:
+    with fresh_tape():
+        v = run(source).output
+        assert (v.data, v.label) == (data, label)
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment", "column"),
+    [
+        ("a = Value(1.0, data=2)", "multiple values for argument 'data'", 16),
+        ("a = Value(data=1.0, data=2)", "keyword argument repeated: 'data'", 21),
+        ("a = Value(1.0, label='a', label='b')", "keyword argument repeated: 'label'", 27),
+        ("a = Value(label='a', 2.0)", "positional argument follows keyword argument", 22),
+        ("a = Value(1.0, 'x')", "second argument is _children", 16),
+        ("a = Value(1.0, (), '', 'x')", "second argument is _children", 16),
+        ("a = Value(1.0, _op='+')", "_children and _op", 16),
+        ("a = Value(1.0, colour=2)", "unexpected keyword argument 'colour'", 16),
+        ("a = Value(label='a')", "missing the number", 5),
+        ("a = Value()", "missing the number", 5),
+    ],
+)
+def test_value_arguments_python_refuses(source: str, fragment: str, column: int) -> None:
+    e = error(source)
+    assert fragment in e.msg and (e.type, e.line, e.column) == ("syntax", 1, column)

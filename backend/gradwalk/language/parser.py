@@ -204,10 +204,16 @@ class Parser:
     # ------------------------------------------------------------ expressions
 
     def value_call(self, head: Token) -> Instr:
-        """Value(2.0), Value(-3.0, label='b'), Value(data=2.0): a literal leaf."""
+        """Value(2.0), Value(-3.0, label='b'), Value(data=2.0): a literal leaf.
+
+        Arguments follow micrograd's signature `Value(data, _children=(), _op='', label='')`
+        and Python's rules: a duplicate or unknown argument, a positional one after a
+        keyword, or a second positional one (that would be `_children`) is an error.
+        """
         self.expect_op("(", "after Value")
         data: float | None = None
         label = ""
+        keywords: set[str] = set()
         first = True
         while not self.is_op(self.peek(), ")"):
             if not first:
@@ -217,6 +223,18 @@ class Parser:
             first = False
             tok = self.peek()
             if tok.kind == NAME and self.is_op(self.peek(1), "="):
+                if tok.text not in ("data", "label"):
+                    if tok.text in ("_children", "_op"):
+                        msg = "Value(...) takes no _children and _op here: operators build the children"
+                        raise _error(msg, tok)
+                    raise _error(
+                        f"Value() got an unexpected keyword argument '{tok.text}' (use Value(2.0, label='a'))", tok
+                    )
+                given = tok.text in keywords
+                if given or (tok.text == "data" and data is not None):  # data given positionally first
+                    msg = f"keyword argument repeated: '{tok.text}'" if given else ""
+                    raise _error(msg or "Value() got multiple values for argument 'data'", tok)
+                keywords.add(tok.text)
                 self.i += 2
                 if tok.text == "label":
                     s = self.next()
@@ -224,24 +242,30 @@ class Parser:
                         raise _error("label= takes a string in quotes: Value(2.0, label='a')", s)
                     label = s.text
                     continue
-                if tok.text != "data":
-                    raise _error(f"Value(...) has no argument '{tok.text}' (use Value(2.0, label='a'))", tok)
+            elif keywords:
+                raise _error("positional argument follows keyword argument: Value(2.0, label='a')", tok)
             elif data is not None:
-                raise _error("Value(...) takes one number and an optional label='...'", tok)
-            sign = 1.0
-            num = self.next()
-            if self.is_op(num, "-", "+"):
-                sign = -1.0 if num.text == "-" else 1.0
-                num = self.next()
-            if num.kind != NUM:
                 raise _error(
-                    "Value(...) takes a number, e.g. Value(2.0); build expressions with operators instead", num
+                    "Value(...)'s second argument is _children (micrograd's signature), not a label: "
+                    "write Value(2.0, label='a')",
+                    tok,
                 )
-            data = sign * num.value
+            data = self.value_number()
         self.next()  # ")"
         if data is None:
-            raise _error("Value(...) needs a number, e.g. Value(2.0)", head)
+            raise _error("Value(...) is missing the number: write Value(2.0) or Value(data=2.0)", head)
         return ("value", (data, label), head)
+
+    def value_number(self) -> float:
+        """The number argument of Value(...): a literal with an optional sign."""
+        sign = 1.0
+        num = self.next()
+        if self.is_op(num, "-", "+"):
+            sign = -1.0 if num.text == "-" else 1.0
+            num = self.next()
+        if num.kind != NUM:
+            raise _error("Value(...) takes a number, e.g. Value(2.0); build expressions with operators instead", num)
+        return sign * num.value
 
     def expression(self) -> list[Instr]:
         """One expression up to the end of the statement, as postfix code.
