@@ -451,3 +451,34 @@ def test_value_arguments_python_accepts(source: str, data: float, label: str) ->
 def test_value_arguments_python_refuses(source: str, fragment: str, column: int) -> None:
     e = error(source)
     assert fragment in e.msg and (e.type, e.line, e.column) == ("syntax", 1, column)
+
+
+# ---------------------------------------------------------------- a signed literal is one constant, in an exponent too
+
+
+@pytest.mark.parametrize(
+    ("exponent", "value"), [("-1", -1.0), ("+2", 2.0), ("-0.5", -0.5), ("(-1)", -1.0), ("-(+2)", -2.0), ("--2", 2.0)]
+)
+def test_signed_literal_exponent_is_a_constant(exponent: str, value: float) -> None:
+    g = result(f"x = 3.0\ny = x**{exponent}")
+    roles = sorted((n["role"], n["data"]) for n in g["nodes"] if n["role"] != "op")
+    assert roles == [("const", value), ("input", 3.0)]
+    const = next(n for n in g["nodes"] if n["role"] == "const")
+    assert const["grad"] == 0.0 and len(g["nodes"]) == 3
+    updated = {u["node"] for step in g["backward"] for u in step["updates"]}
+    assert const["id"] not in updated
+    assert g["by_label"]["x"]["grad"] == pytest.approx(value * 3.0 ** (value - 1))
+
+
+def test_named_or_computed_exponent_still_gets_a_gradient() -> None:
+    g = result("x = 3.0\nk = 2.0\ny = x**-k")
+    assert g["by_label"]["k"]["grad"] == pytest.approx(-(3.0**-2.0) * math.log(3.0))
+    g = result("x = 3.0\ny = x**-2**2")  # -(2**2): an operation on constants, as SPEC §2's -2**2
+    assert out("x = 3.0\ny = x**-2**2") == 3.0**-4 and [n["op"] for n in g["nodes"]].count("neg") == 1
+
+
+def test_signed_literal_operand_is_a_constant_leaf() -> None:
+    g = result("x = 3.0\ny = x * -2 + (-1.5)")
+    assert sorted(n["data"] for n in g["nodes"] if n["role"] == "const") == [-2.0, -1.5]
+    assert "neg" not in [n["op"] for n in g["nodes"]]
+    assert result("c = -2**2")["output_node"]["op"] == "neg"  # still -(2**2)

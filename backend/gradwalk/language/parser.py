@@ -5,7 +5,7 @@ explicit stacks, so no input can exhaust Python's recursion limit: a 30,000-term
 sum is a flat loop, and nesting (parentheses, unary signs, `**` chains) is counted
 and refused past `max_depth` as soon as the limit is crossed. Precedence and
 associativity are Python's: `-a**2` is `-(a**2)`, `a**b**c` is `a**(b**c)`,
-`2**-1` is `2**(-1)`.
+`2**-1` is `2**(-1)`, and a sign on a bare literal makes one signed constant (`x**-1`).
 """
 
 from __future__ import annotations
@@ -279,6 +279,7 @@ class Parser:
         # "nest" counts the entries that nest: everything except + - * /.
         stack: list[tuple[str, int, Token]] = []
         push, pop = stack.append, stack.pop
+        unary = self.unary
         depth = 0
         max_depth = self.max_depth
         operand = True  # expecting an operand (prefix position)
@@ -353,7 +354,7 @@ class Parser:
                         emit(("bin", top[2][1], top[2]))
                     else:
                         depth -= 1
-                        emit((tkind, None, top[2]))
+                        unary(out, tkind, top[2])
                 push(("bin", prec, tok))
                 if right:
                     depth += 1
@@ -371,14 +372,14 @@ class Parser:
                     top = pop()
                     if top[0] in ("(", "call"):
                         raise _error("this '(' is never closed", top[2])
-                    emit(self.reduce(top))
+                    self.reduce(out, top)
                 return out
             elif kind == OP and text == ")":
                 while stack and stack[-1][0] not in ("(", "call"):
                     top = pop()
                     if top[0] != "bin" or top[1] == 40:
                         depth -= 1
-                    emit(self.reduce(top))
+                    self.reduce(out, top)
                 if not stack:
                     raise _error("this ')' has no matching '('", tok)
                 top = pop()
@@ -405,11 +406,27 @@ class Parser:
                 raise _error(f"missing operator before {tok.describe()}", tok)
 
     @staticmethod
-    def reduce(entry: tuple[str, int, Token]) -> Instr:
+    def reduce(out: list[Instr], entry: tuple[str, int, Token]) -> None:
         kind, _, tok = entry
         if kind == "bin":
-            return ("bin", tok.text, tok)
-        return (kind, None, tok)  # "neg" or "pos"
+            out.append(("bin", tok.text, tok))
+        else:
+            Parser.unary(out, kind, tok)
+
+    @staticmethod
+    def unary(out: list[Instr], kind: str, tok: Token) -> None:
+        """Emit "neg" or "pos"; a sign on a bare literal makes one signed literal instead.
+
+        As in Python, where `-1` is a constant: `x**-1` and `x * -2` use one constant
+        leaf, with no gradient. The operand is the last instruction, so `-2**2` (whose
+        operand ends with "bin") stays `-(2**2)`.
+        """
+        last = out[-1]
+        if last[0] == "num":
+            if kind == "neg":
+                out[-1] = ("num", -last[1], tok)  # type: ignore[operator]
+        else:
+            out.append((kind, None, tok))
 
     def check_function(self, tok: Token) -> None:
         name = tok.text
