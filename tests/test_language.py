@@ -482,3 +482,78 @@ def test_signed_literal_operand_is_a_constant_leaf() -> None:
     assert sorted(n["data"] for n in g["nodes"] if n["role"] == "const") == [-2.0, -1.5]
     assert "neg" not in [n["op"] for n in g["nodes"]]
     assert result("c = -2**2")["output_node"]["op"] == "neg"  # still -(2**2)
+
+
+# ---------------------------------------------------------------- the op table's functions, values and grads by hand
+
+
+def grads(source: str) -> tuple[float, dict[str, float]]:
+    g = result(source)
+    return g["output_node"]["data"], {k: n["grad"] for k, n in g["by_label"].items() if n["role"] == "input"}
+
+
+@pytest.mark.parametrize(
+    ("source", "value", "expected"),
+    [
+        ("x = 4.0\ny = sqrt(x)", 2.0, {"x": 0.25}),  # 1 / (2 sqrt(x))
+        ("x = 2.25\ny = x.sqrt()", 1.5, {"x": 1 / 3}),
+        ("x = -3.0\ny = abs(x)", 3.0, {"x": -1.0}),
+        ("x = 2.5\ny = x.abs()", 2.5, {"x": 1.0}),
+        ("x = 0.0\ny = abs(x)", 0.0, {"x": 0.0}),  # PyTorch: sign(0) = 0
+        ("x = 0.0\ny = relu(x)", 0.0, {"x": 0.0}),  # PyTorch: relu'(0) = 0
+        ("x = 0.0\ny = sin(x)", 0.0, {"x": 1.0}),
+        ("x = 0.0\ny = x.cos()", 1.0, {"x": 0.0}),
+        ("x = 1.0\ny = sin(x) * 2", 2 * math.sin(1.0), {"x": 2 * math.cos(1.0)}),
+        ("x = 1.0\ny = cos(2 * x)", math.cos(2.0), {"x": -2 * math.sin(2.0)}),
+        ("a = 2.0; b = 3.0\ny = max(a, b)", 3.0, {"a": 0.0, "b": 1.0}),
+        ("a = 5.0; b = 3.0\ny = a.max(b)", 5.0, {"a": 1.0, "b": 0.0}),
+        ("a = 2.0; b = 2.0\ny = max(a, b)", 2.0, {"a": 0.5, "b": 0.5}),  # torch.maximum: a tie splits
+        ("a = 2.0\ny = max(a, a)", 2.0, {"a": 1.0}),  # both halves reach the same leaf
+        ("a = -1.0\ny = max(a, 0)", 0.0, {"a": 0.0}),
+        ("a = -1.0\ny = max(0, a * 3) + max(2, 1)", 2.0, {"a": 0.0}),  # literals are constants
+        ("a = 1.5; b = -2.0\ny = max(a * b, b) * a.max(b)", -3.0, {"a": -2.0, "b": 1.5}),
+        ("a = 1.0; b = 2.0\ny = -a.max(b)**2", -4.0, {"a": 0.0, "b": -4.0}),  # method binds tightest
+        ("a = 1.0; b = 2.0\ny = max(a, b,)", 2.0, {"a": 0.0, "b": 1.0}),  # a trailing comma, as Python
+    ],
+)
+def test_op_table_functions_values_and_grads(source: str, value: float, expected: dict[str, float]) -> None:
+    y, got = grads(source)
+    assert y == pytest.approx(value, rel=1e-15)
+    assert got == pytest.approx(expected, rel=1e-15)
+
+
+def test_every_op_table_function_is_callable_both_ways() -> None:
+    from gradwalk import ops
+
+    for f in ops.FUNCTIONS:
+        assert out(f"x = 0.7; y = {f}(x)") == out(f"x = 0.7; y = x.{f}()")
+    for f in ops.BINARY_FUNCTIONS:
+        assert out(f"a = 0.7; b = -0.2; y = {f}(a, b)") == out(f"a = 0.7; b = -0.2; y = a.{f}(b)")
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment", "column"),
+    [
+        ("a = 1.0\ny = max(a)", "'max' takes exactly 2 arguments", 10),
+        ("a = 1.0\ny = max()", "'max' takes exactly 2 arguments", 9),
+        ("a = 1.0\ny = max(a, a, a)", "'max' takes exactly 2 arguments", 13),
+        ("a = 1.0\ny = max(a, )", "'max' takes exactly 2 arguments", 12),
+        ("a = 1.0\ny = a.max()", "'.max()' takes exactly 1 argument", 11),
+        ("a = 1.0\ny = a.max(a, a)", "'.max()' takes exactly 1 argument", 12),
+        ("a = 1.0\ny = sqrt(a, a)", "'sqrt' takes exactly 1 argument", 11),
+        ("a = 1.0\ny = a.sin(a)", "takes no arguments", 11),
+        ("a = 1.0\ny = (a, a)", "',' is only allowed between the arguments", 7),
+    ],
+)
+def test_function_arity_errors(source: str, fragment: str, column: int) -> None:
+    e = error(source)
+    kind = "syntax" if fragment.startswith("','") else "arity"
+    assert fragment in e.msg and (e.type, e.line, e.column) == (kind, 2, column)
+
+
+def test_min_is_not_in_the_op_table() -> None:
+    e = error("a = 1.0; b = 2.0\ny = min(a, b)")
+    assert e.type == "name" and "unknown function 'min'" in e.msg and "max" in e.msg and (e.line, e.column) == (2, 5)
+    e = error("a = 1.0; y = a.min(a)")
+    assert e.type == "name" and "unknown method 'min'" in e.msg
+    assert "did you mean 'max'" in error("a = 1.0; y = maxx(a, a)").msg

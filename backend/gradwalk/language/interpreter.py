@@ -36,6 +36,10 @@ BINARY: dict[str, Callable[[Value, Value], Value]] = {
 }
 # name -> the engine's method, from the op table's fixed list of unary functions
 FUNCTION_TABLE: dict[str, Callable[[Value], Value]] = {name: getattr(Value, name) for name in ops.FUNCTIONS}
+# name -> the engine's method (a.max(b)), from the op table's fixed list of binary functions
+BINARY_FUNCTION_TABLE: dict[str, Callable[[Value, Value | float], Value]] = {
+    name: getattr(Value, name) for name in ops.BINARY_FUNCTIONS
+}
 
 
 @dataclass
@@ -126,6 +130,13 @@ class _Run:
                 if nodes > limit:
                     raise self.over_budget(tok)
                 push(-_const(a) if code == "neg" else functions[arg](_const(a)))  # type: ignore[index]
+            elif code == "fn2":
+                b = pop()
+                a = pop()
+                nodes += 1 + (a.__class__ is float) + (b.__class__ is float)
+                if nodes > limit:
+                    raise self.over_budget(tok)
+                push(BINARY_FUNCTION_TABLE[arg](_const(a), b))  # type: ignore[index]
             elif code == "value":
                 nodes += 1
                 if nodes > limit:

@@ -14,7 +14,7 @@ import difflib
 import keyword
 from dataclasses import dataclass, field
 
-from ..ops import FUNCTIONS
+from ..ops import BINARY_FUNCTIONS, FUNCTIONS
 from .errors import SourceError
 from .tokens import END, EOF, NAME, NUM, OP, STR, Token
 
@@ -22,8 +22,13 @@ DEFAULT_MAX_DEPTH = 200
 
 # Instructions: (code, argument, token). Codes:
 #   "num" float literal | "load" name | "value" (data, label) from Value(...)
-#   "bin" operator | "neg" | "fn" function name
+#   "bin" operator | "neg" | "fn" function name (one operand) | "fn2" function name (two operands)
 Instr = tuple[str, object, Token]
+
+# Parser stack entries that open a parenthesis: "(" | "call" f( of a unary function |
+# "call2" f( of a binary one, before its ',' | "arg2" after it | "meth2" a.f( of a binary one.
+OPENERS = ("(", "call", "call2", "arg2", "meth2")
+ALL_FUNCTIONS = (*FUNCTIONS, *BINARY_FUNCTIONS)
 
 BINARY_PREC = {"+": 10, "-": 10, "*": 20, "/": 20, "**": 40}
 UNARY_PREC = 30  # binds looser than ** (so -a**2 is -(a**2)), tighter than * and /
@@ -52,6 +57,12 @@ def _error(msg: str, tok: Token, type_: str = "syntax") -> SourceError:
 def _suggest(name: str, candidates: list[str] | tuple[str, ...] | set[str]) -> str:
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def _function_hint(name: str) -> str:
+    if name == "min" and "max" in BINARY_FUNCTIONS:  # Python's builtin pair; the op table has only max
+        return " — min is not in the op table: write min(a, b) as -max(-a, -b)"
+    return _suggest(name, ALL_FUNCTIONS)
 
 
 def _check_name(tok: Token) -> None:
@@ -301,9 +312,8 @@ class Parser:
                             i = self.i
                             operand = False
                             continue
-                        self.check_function(tok)
                         i += 1
-                        push(("call", 0, tok))
+                        push((self.check_function(tok), 0, tok))
                         depth += 1
                     else:
                         if text[0] == "_" and text.startswith("__"):
@@ -324,6 +334,8 @@ class Parser:
                         )
                 elif kind == STR:
                     raise _error("a string can only be a label: Value(2.0, label='a') or e.label = 'e'", tok)
+                elif kind == OP and text == ")" and stack and stack[-1][0] == "arg2":
+                    raise _error(self.arity_message(stack[-1]), tok, "arity")  # max(a, )
                 elif kind in (END, EOF) or (kind == OP and text == ")"):
                     raise _error(f"the expression is incomplete: expected a value before {tok.describe()}", tok)
                 else:
@@ -344,7 +356,7 @@ class Parser:
                 while stack:
                     top = stack[-1]
                     tprec = top[1]
-                    if tprec < prec or (tprec == prec and right) or top[0] in ("(", "call"):
+                    if tprec < prec or (tprec == prec and right) or top[0] in OPENERS:
                         break
                     pop()
                     tkind = top[0]
@@ -370,32 +382,57 @@ class Parser:
                 self.i = i
                 while stack:
                     top = pop()
-                    if top[0] in ("(", "call"):
+                    if top[0] in OPENERS:
                         raise _error("this '(' is never closed", top[2])
                     self.reduce(out, top)
                 return out
             elif kind == OP and text == ")":
-                while stack and stack[-1][0] not in ("(", "call"):
-                    top = pop()
-                    if top[0] != "bin" or top[1] == 40:
-                        depth -= 1
-                    self.reduce(out, top)
+                depth -= self.reduce_to_opener(out, stack)
                 if not stack:
                     raise _error("this ')' has no matching '('", tok)
                 top = pop()
                 depth -= 1
                 if top[0] == "call":
                     emit(("fn", top[2][1], top[2]))
+                elif top[0] == "call2":
+                    raise _error(self.arity_message(top), tok, "arity")  # max(a)
+                elif top[0] != "(":
+                    emit(("fn2", top[2][1], top[2]))
                 i += 1
             elif kind == OP and text == ".":
+                name = toks[i + 1]
+                if name[0] == NAME and name[1] in BINARY_FUNCTIONS:  # a.max(b): b is an expression
+                    self.i = i + 2
+                    self.expect_op("(", f"after .{name[1]}")
+                    if self.is_op(self.peek(), ")"):
+                        raise _error(self.arity_message(("meth2", 0, name)), self.peek(), "arity")
+                    i = self.i
+                    push(("meth2", 0, name))
+                    depth += 1
+                    if depth > max_depth:
+                        raise _error(
+                            f"nesting deeper than {max_depth} (parentheses, unary signs and ** chains count)",
+                            name,
+                            "limit.depth",
+                        )
+                    operand = True
+                    continue
                 self.i = i + 1
                 emit(self.method(tok))
                 i = self.i
             elif kind == OP and text == ",":
-                call = next((e for e in reversed(stack) if e[0] in ("(", "call")), None)
-                if call is not None and call[0] == "call":
-                    raise _error(f"'{call[2].text}' takes exactly 1 argument", tok, "arity")
-                raise _error("',' is only allowed between the arguments of Value(...)", tok)
+                depth -= self.reduce_to_opener(out, stack)
+                top = stack[-1] if stack else None
+                if top is not None and top[0] == "call2":
+                    stack[-1] = ("arg2", 0, top[2])  # the second argument follows
+                    operand = True
+                elif top is not None and top[0] in ("arg2", "meth2") and self.is_op(toks[i + 1], ")"):
+                    pass  # a trailing comma, as Python allows: max(a, b,)
+                elif top is not None and top[0] != "(":
+                    raise _error(self.arity_message(top), tok, "arity")
+                else:
+                    raise _error("',' is only allowed between the arguments of a function or Value(...)", tok)
+                i += 1
             elif kind == OP and text in ("=", *AUGMENTED):
                 raise _error(
                     f"'{text}' can only follow a name at the start of a statement (name {text} expression)", tok
@@ -428,15 +465,37 @@ class Parser:
         else:
             out.append((kind, None, tok))
 
-    def check_function(self, tok: Token) -> None:
+    def reduce_to_opener(self, out: list[Instr], stack: list[tuple[str, int, Token]]) -> int:
+        """Reduce the operators above the innermost opener (at ')' or ','); return how many nested."""
+        nested = 0
+        while stack and stack[-1][0] not in OPENERS:
+            top = stack.pop()
+            if top[0] != "bin" or top[1] == 40:
+                nested += 1
+            self.reduce(out, top)
+        return nested
+
+    @staticmethod
+    def arity_message(entry: tuple[str, int, Token]) -> str:
+        kind, _, tok = entry
         name = tok.text
-        if name in FUNCTIONS:
+        if kind == "call":
+            return f"'{name}' takes exactly 1 argument, e.g. {name}(x)"
+        if kind == "meth2":
+            return f"'.{name}()' takes exactly 1 argument, e.g. a.{name}(b)"
+        return f"'{name}' takes exactly 2 arguments, e.g. {name}(a, b)"
+
+    def check_function(self, tok: Token) -> str:
+        """The stack entry kind that opens a call of the function `tok` ("call" or "call2")."""
+        name = tok.text
+        kind = "call" if name in FUNCTIONS else "call2" if name in BINARY_FUNCTIONS else ""
+        if kind:
             if self.is_op(self.peek(2), ")"):
-                raise _error(f"'{name}' takes exactly 1 argument, e.g. {name}(x)", self.peek(2), "arity")
-            return
+                raise _error(self.arity_message((kind, 0, tok)), self.peek(2), "arity")
+            return kind
         if name == "draw_dot":
             raise _error("draw_dot(name) is accepted only as a statement of its own", tok)
-        raise _error(f"unknown function '{name}'{_suggest(name, FUNCTIONS)}", tok, "name")
+        raise _error(f"unknown function '{name}'{_function_hint(name)}", tok, "name")
 
     def method(self, dot: Token) -> Instr:
         tok = self.next()
@@ -457,7 +516,7 @@ class Parser:
             raise _error("x.backward() is accepted only as a statement of its own", tok)
         if name.startswith("_"):
             raise _error(f"'{name}': private attributes are not part of the language", tok, "name")
-        raise _error(f"unknown method '{name}'{_suggest(name, FUNCTIONS)}", tok, "name")
+        raise _error(f"unknown method '{name}'{_function_hint(name)}", tok, "name")
 
 
 def parse(tokens: list[Token], max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[list[Statement], set[str]]:
