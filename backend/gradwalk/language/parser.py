@@ -422,14 +422,14 @@ class Parser:
                 i = self.i
             elif kind == OP and text == ",":
                 depth -= self.reduce_to_opener(out, stack)
-                top = stack[-1] if stack else None
-                if top is not None and top[0] == "call2":
-                    stack[-1] = ("arg2", 0, top[2])  # the second argument follows
+                opener = stack[-1][0] if stack else "("
+                if opener == "call2":
+                    stack[-1] = ("arg2", 0, stack[-1][2])  # the second argument follows
                     operand = True
-                elif top is not None and top[0] in ("arg2", "meth2") and self.is_op(toks[i + 1], ")"):
+                elif opener in ("arg2", "meth2") and self.is_op(toks[i + 1], ")"):
                     pass  # a trailing comma, as Python allows: max(a, b,)
-                elif top is not None and top[0] != "(":
-                    raise _error(self.arity_message(top), tok, "arity")
+                elif opener != "(":
+                    raise _error(self.arity_message(stack[-1]), tok, "arity")
                 else:
                     raise _error("',' is only allowed between the arguments of a function or Value(...)", tok)
                 i += 1
