@@ -98,7 +98,8 @@ SOURCES: list[tuple[str, str]] = [
     ("escape", "a = 1\x1b[31m"),
     ("del-char", "a = 1\x7f"),
     ("zero-width-space", "a = 1\u200b + 2"),
-    ("bom", "\ufeffa = 1"),
+    ("bom-not-at-start", "a = 1\n\ufeffb = 2"),  # a leading one (a pasted file) is accepted
+    ("unexpected-indent", "a = 1\n  b = a"),
     ("rtl-override", "a = 1 \u202e+ 2"),
     ("nbsp", "a =\u00a01"),
     ("unicode-minus", "a = \u22121"),

@@ -5,7 +5,7 @@ explicit stacks, so no input can exhaust Python's recursion limit: a 30,000-term
 sum is a flat loop, and nesting (parentheses, unary signs, `**` chains) is counted
 and refused past `max_depth` as soon as the limit is crossed. Precedence and
 associativity are Python's: `-a**2` is `-(a**2)`, `a**b**c` is `a**(b**c)`,
-`2**-1` is `2**(-1)`.
+`2**-1` is `2**(-1)`, and a sign on a bare literal makes one signed constant (`x**-1`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import difflib
 import keyword
 from dataclasses import dataclass, field
 
-from ..ops import FUNCTIONS
+from ..ops import BINARY_FUNCTIONS, FUNCTIONS
 from .errors import SourceError
 from .tokens import END, EOF, NAME, NUM, OP, STR, Token
 
@@ -22,8 +22,13 @@ DEFAULT_MAX_DEPTH = 200
 
 # Instructions: (code, argument, token). Codes:
 #   "num" float literal | "load" name | "value" (data, label) from Value(...)
-#   "bin" operator | "neg" | "fn" function name
+#   "bin" operator | "neg" | "fn" function name (one operand) | "fn2" function name (two operands)
 Instr = tuple[str, object, Token]
+
+# Parser stack entries that open a parenthesis: "(" | "call" f( of a unary function |
+# "call2" f( of a binary one, before its ',' | "arg2" after it | "meth2" a.f( of a binary one.
+OPENERS = ("(", "call", "call2", "arg2", "meth2")
+ALL_FUNCTIONS = (*FUNCTIONS, *BINARY_FUNCTIONS)
 
 BINARY_PREC = {"+": 10, "-": 10, "*": 20, "/": 20, "**": 40}
 UNARY_PREC = 30  # binds looser than ** (so -a**2 is -(a**2)), tighter than * and /
@@ -52,6 +57,12 @@ def _error(msg: str, tok: Token, type_: str = "syntax") -> SourceError:
 def _suggest(name: str, candidates: list[str] | tuple[str, ...] | set[str]) -> str:
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def _function_hint(name: str) -> str:
+    if name == "min" and "max" in BINARY_FUNCTIONS:  # Python's builtin pair; the op table has only max
+        return " — min is not in the op table: write min(a, b) as -max(-a, -b)"
+    return _suggest(name, ALL_FUNCTIONS)
 
 
 def _check_name(tok: Token) -> None:
@@ -204,10 +215,16 @@ class Parser:
     # ------------------------------------------------------------ expressions
 
     def value_call(self, head: Token) -> Instr:
-        """Value(2.0), Value(-3.0, label='b'), Value(data=2.0): a literal leaf."""
+        """Value(2.0), Value(-3.0, label='b'), Value(data=2.0): a literal leaf.
+
+        Arguments follow micrograd's signature `Value(data, _children=(), _op='', label='')`
+        and Python's rules: a duplicate or unknown argument, a positional one after a
+        keyword, or a second positional one (that would be `_children`) is an error.
+        """
         self.expect_op("(", "after Value")
         data: float | None = None
         label = ""
+        keywords: set[str] = set()
         first = True
         while not self.is_op(self.peek(), ")"):
             if not first:
@@ -217,6 +234,18 @@ class Parser:
             first = False
             tok = self.peek()
             if tok.kind == NAME and self.is_op(self.peek(1), "="):
+                if tok.text not in ("data", "label"):
+                    if tok.text in ("_children", "_op"):
+                        msg = "Value(...) takes no _children and _op here: operators build the children"
+                        raise _error(msg, tok)
+                    raise _error(
+                        f"Value() got an unexpected keyword argument '{tok.text}' (use Value(2.0, label='a'))", tok
+                    )
+                given = tok.text in keywords
+                if given or (tok.text == "data" and data is not None):  # data given positionally first
+                    msg = f"keyword argument repeated: '{tok.text}'" if given else ""
+                    raise _error(msg or "Value() got multiple values for argument 'data'", tok)
+                keywords.add(tok.text)
                 self.i += 2
                 if tok.text == "label":
                     s = self.next()
@@ -224,24 +253,30 @@ class Parser:
                         raise _error("label= takes a string in quotes: Value(2.0, label='a')", s)
                     label = s.text
                     continue
-                if tok.text != "data":
-                    raise _error(f"Value(...) has no argument '{tok.text}' (use Value(2.0, label='a'))", tok)
+            elif keywords:
+                raise _error("positional argument follows keyword argument: Value(2.0, label='a')", tok)
             elif data is not None:
-                raise _error("Value(...) takes one number and an optional label='...'", tok)
-            sign = 1.0
-            num = self.next()
-            if self.is_op(num, "-", "+"):
-                sign = -1.0 if num.text == "-" else 1.0
-                num = self.next()
-            if num.kind != NUM:
                 raise _error(
-                    "Value(...) takes a number, e.g. Value(2.0); build expressions with operators instead", num
+                    "Value(...)'s second argument is _children (micrograd's signature), not a label: "
+                    "write Value(2.0, label='a')",
+                    tok,
                 )
-            data = sign * num.value
+            data = self.value_number()
         self.next()  # ")"
         if data is None:
-            raise _error("Value(...) needs a number, e.g. Value(2.0)", head)
+            raise _error("Value(...) is missing the number: write Value(2.0) or Value(data=2.0)", head)
         return ("value", (data, label), head)
+
+    def value_number(self) -> float:
+        """The number argument of Value(...): a literal with an optional sign."""
+        sign = 1.0
+        num = self.next()
+        if self.is_op(num, "-", "+"):
+            sign = -1.0 if num.text == "-" else 1.0
+            num = self.next()
+        if num.kind != NUM:
+            raise _error("Value(...) takes a number, e.g. Value(2.0); build expressions with operators instead", num)
+        return sign * num.value
 
     def expression(self) -> list[Instr]:
         """One expression up to the end of the statement, as postfix code.
@@ -255,6 +290,7 @@ class Parser:
         # "nest" counts the entries that nest: everything except + - * /.
         stack: list[tuple[str, int, Token]] = []
         push, pop = stack.append, stack.pop
+        unary = self.unary
         depth = 0
         max_depth = self.max_depth
         operand = True  # expecting an operand (prefix position)
@@ -276,9 +312,8 @@ class Parser:
                             i = self.i
                             operand = False
                             continue
-                        self.check_function(tok)
                         i += 1
-                        push(("call", 0, tok))
+                        push((self.check_function(tok), 0, tok))
                         depth += 1
                     else:
                         if text[0] == "_" and text.startswith("__"):
@@ -299,6 +334,8 @@ class Parser:
                         )
                 elif kind == STR:
                     raise _error("a string can only be a label: Value(2.0, label='a') or e.label = 'e'", tok)
+                elif kind == OP and text == ")" and stack and stack[-1][0] == "arg2":
+                    raise _error(self.arity_message(stack[-1]), tok, "arity")  # max(a, )
                 elif kind in (END, EOF) or (kind == OP and text == ")"):
                     raise _error(f"the expression is incomplete: expected a value before {tok.describe()}", tok)
                 else:
@@ -319,7 +356,7 @@ class Parser:
                 while stack:
                     top = stack[-1]
                     tprec = top[1]
-                    if tprec < prec or (tprec == prec and right) or top[0] in ("(", "call"):
+                    if tprec < prec or (tprec == prec and right) or top[0] in OPENERS:
                         break
                     pop()
                     tkind = top[0]
@@ -329,7 +366,7 @@ class Parser:
                         emit(("bin", top[2][1], top[2]))
                     else:
                         depth -= 1
-                        emit((tkind, None, top[2]))
+                        unary(out, tkind, top[2])
                 push(("bin", prec, tok))
                 if right:
                     depth += 1
@@ -345,32 +382,57 @@ class Parser:
                 self.i = i
                 while stack:
                     top = pop()
-                    if top[0] in ("(", "call"):
+                    if top[0] in OPENERS:
                         raise _error("this '(' is never closed", top[2])
-                    emit(self.reduce(top))
+                    self.reduce(out, top)
                 return out
             elif kind == OP and text == ")":
-                while stack and stack[-1][0] not in ("(", "call"):
-                    top = pop()
-                    if top[0] != "bin" or top[1] == 40:
-                        depth -= 1
-                    emit(self.reduce(top))
+                depth -= self.reduce_to_opener(out, stack)
                 if not stack:
                     raise _error("this ')' has no matching '('", tok)
                 top = pop()
                 depth -= 1
                 if top[0] == "call":
                     emit(("fn", top[2][1], top[2]))
+                elif top[0] == "call2":
+                    raise _error(self.arity_message(top), tok, "arity")  # max(a)
+                elif top[0] != "(":
+                    emit(("fn2", top[2][1], top[2]))
                 i += 1
             elif kind == OP and text == ".":
+                name = toks[i + 1]
+                if name[0] == NAME and name[1] in BINARY_FUNCTIONS:  # a.max(b): b is an expression
+                    self.i = i + 2
+                    self.expect_op("(", f"after .{name[1]}")
+                    if self.is_op(self.peek(), ")"):
+                        raise _error(self.arity_message(("meth2", 0, name)), self.peek(), "arity")
+                    i = self.i
+                    push(("meth2", 0, name))
+                    depth += 1
+                    if depth > max_depth:
+                        raise _error(
+                            f"nesting deeper than {max_depth} (parentheses, unary signs and ** chains count)",
+                            name,
+                            "limit.depth",
+                        )
+                    operand = True
+                    continue
                 self.i = i + 1
                 emit(self.method(tok))
                 i = self.i
             elif kind == OP and text == ",":
-                call = next((e for e in reversed(stack) if e[0] in ("(", "call")), None)
-                if call is not None and call[0] == "call":
-                    raise _error(f"'{call[2].text}' takes exactly 1 argument", tok, "arity")
-                raise _error("',' is only allowed between the arguments of Value(...)", tok)
+                depth -= self.reduce_to_opener(out, stack)
+                opener = stack[-1][0] if stack else "("
+                if opener == "call2":
+                    stack[-1] = ("arg2", 0, stack[-1][2])  # the second argument follows
+                    operand = True
+                elif opener in ("arg2", "meth2") and self.is_op(toks[i + 1], ")"):
+                    pass  # a trailing comma, as Python allows: max(a, b,)
+                elif opener != "(":
+                    raise _error(self.arity_message(stack[-1]), tok, "arity")
+                else:
+                    raise _error("',' is only allowed between the arguments of a function or Value(...)", tok)
+                i += 1
             elif kind == OP and text in ("=", *AUGMENTED):
                 raise _error(
                     f"'{text}' can only follow a name at the start of a statement (name {text} expression)", tok
@@ -381,21 +443,59 @@ class Parser:
                 raise _error(f"missing operator before {tok.describe()}", tok)
 
     @staticmethod
-    def reduce(entry: tuple[str, int, Token]) -> Instr:
+    def reduce(out: list[Instr], entry: tuple[str, int, Token]) -> None:
         kind, _, tok = entry
         if kind == "bin":
-            return ("bin", tok.text, tok)
-        return (kind, None, tok)  # "neg" or "pos"
+            out.append(("bin", tok.text, tok))
+        else:
+            Parser.unary(out, kind, tok)
 
-    def check_function(self, tok: Token) -> None:
+    @staticmethod
+    def unary(out: list[Instr], kind: str, tok: Token) -> None:
+        """Emit "neg" or "pos"; a sign on a bare literal makes one signed literal instead.
+
+        As in Python, where `-1` is a constant: `x**-1` and `x * -2` use one constant
+        leaf, with no gradient. The operand is the last instruction, so `-2**2` (whose
+        operand ends with "bin") stays `-(2**2)`.
+        """
+        last = out[-1]
+        if last[0] == "num":
+            if kind == "neg":
+                out[-1] = ("num", -last[1], tok)  # type: ignore[operator]
+        else:
+            out.append((kind, None, tok))
+
+    def reduce_to_opener(self, out: list[Instr], stack: list[tuple[str, int, Token]]) -> int:
+        """Reduce the operators above the innermost opener (at ')' or ','); return how many nested."""
+        nested = 0
+        while stack and stack[-1][0] not in OPENERS:
+            top = stack.pop()
+            if top[0] != "bin" or top[1] == 40:
+                nested += 1
+            self.reduce(out, top)
+        return nested
+
+    @staticmethod
+    def arity_message(entry: tuple[str, int, Token]) -> str:
+        kind, _, tok = entry
         name = tok.text
-        if name in FUNCTIONS:
+        if kind == "call":
+            return f"'{name}' takes exactly 1 argument, e.g. {name}(x)"
+        if kind == "meth2":
+            return f"'.{name}()' takes exactly 1 argument, e.g. a.{name}(b)"
+        return f"'{name}' takes exactly 2 arguments, e.g. {name}(a, b)"
+
+    def check_function(self, tok: Token) -> str:
+        """The stack entry kind that opens a call of the function `tok` ("call" or "call2")."""
+        name = tok.text
+        kind = "call" if name in FUNCTIONS else "call2" if name in BINARY_FUNCTIONS else ""
+        if kind:
             if self.is_op(self.peek(2), ")"):
-                raise _error(f"'{name}' takes exactly 1 argument, e.g. {name}(x)", self.peek(2), "arity")
-            return
+                raise _error(self.arity_message((kind, 0, tok)), self.peek(2), "arity")
+            return kind
         if name == "draw_dot":
             raise _error("draw_dot(name) is accepted only as a statement of its own", tok)
-        raise _error(f"unknown function '{name}'{_suggest(name, FUNCTIONS)}", tok, "name")
+        raise _error(f"unknown function '{name}'{_function_hint(name)}", tok, "name")
 
     def method(self, dot: Token) -> Instr:
         tok = self.next()
@@ -416,7 +516,7 @@ class Parser:
             raise _error("x.backward() is accepted only as a statement of its own", tok)
         if name.startswith("_"):
             raise _error(f"'{name}': private attributes are not part of the language", tok, "name")
-        raise _error(f"unknown method '{name}'{_suggest(name, FUNCTIONS)}", tok, "name")
+        raise _error(f"unknown method '{name}'{_function_hint(name)}", tok, "name")
 
 
 def parse(tokens: list[Token], max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[list[Statement], set[str]]:

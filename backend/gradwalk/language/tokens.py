@@ -2,8 +2,13 @@
 
 ASCII only outside comments: any other character (look-alike letters, Arabic-Indic
 digits, control characters, lone surrogates) is an error naming the character and
-where it is. Newlines inside parentheses are ignored, as in Python, so multi-line
-calls paste as-is; `;` and newlines end statements.
+where it is. A byte-order mark at the very start is dropped; anywhere else it is
+refused like any other non-ASCII character. A line break is CR LF, LF or a lone
+CR, the same everywhere (statements, comments, strings, positions). Newlines
+inside parentheses are ignored, as in Python, so multi-line calls paste as-is;
+`;` and newlines end statements. As in Python, a statement starts at column 1
+("unexpected indent" otherwise); blank and comment lines, and continuation lines
+inside parentheses or after a backslash, may be indented.
 """
 
 from __future__ import annotations
@@ -25,10 +30,10 @@ _TOKEN = re.compile(
   | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<op>\*\*|[-+*/]=|[-+*/(),.=])
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<ws>[ \t]+|\\\r?\n)                                  # blanks and backslash line continuations
-  | (?P<newline>\r?\n|;|\r)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'[^'\\\n]*'|"[^"\\\n]*")
+  | (?P<ws>[ \t]+|\\(?:\r\n?|\n))                           # blanks and backslash line continuations
+  | (?P<newline>\r\n?|\n|;)                                  # \r\n, \n and a lone \r are one line break each
+  | (?P<comment>\#[^\r\n]*)
+  | (?P<string>'[^'\\\r\n]*'|"[^"\\\r\n]*")
   | (?P<error>.)
     """,
     re.VERBOSE,
@@ -55,7 +60,7 @@ def _check_characters(source: str, line_starts: list[int]) -> None:
     in_comment = False
     in_string = ""
     for pos, ch in enumerate(source):
-        if ch == "\n":
+        if ch == "\n" or ch == "\r":
             in_comment, in_string = False, ""
             continue
         if in_comment:
@@ -79,6 +84,8 @@ def _check_characters(source: str, line_starts: list[int]) -> None:
 _PYTHON_ONLY = frozenset(keyword.kwlist) - {"import", "from"}  # those two start accepted no-op lines
 _INF = math.inf
 _new = tuple.__new__  # 4x faster than Token(...), same NamedTuple type
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # what the tokenizer counts as one line break
+_BLANK_LINE_ENDS = ("", "\r", "\n", "#")  # what may follow indentation: the line is blank or a comment
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -90,13 +97,19 @@ def _position(line_starts: list[int], pos: int) -> tuple[int, int]:
 
 
 def tokenize(source: str) -> tuple[list[Token], list[str]]:
-    """Tokens of `source` (ending with EOF) and warnings (literals out of double range)."""
-    line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+    """Tokens of `source` (ending with EOF) and warnings (literals out of double range).
+
+    A byte-order mark at the very start (a pasted file) is dropped; positions count from after it.
+    """
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(source)]
     _check_characters(source, line_starts)
     tokens: list[Token] = []
     warnings: list[str] = []
     depth = 0  # open parentheses: newlines inside them do not end a statement
     line, line_start = 1, 0
+    statement_start = 0  # where the current line starts if it begins a statement (not a continuation)
     append = tokens.append
     # one pass of finditer; the hot kinds (op, name, number) come first
     for m in _TOKEN.finditer(source):
@@ -122,16 +135,23 @@ def tokenize(source: str) -> tuple[list[Token], list[str]]:
                     f"line {line}, column {col}: the literal {text[:40]} is too large for a double: Infinity"
                 )
             append(_new(Token, (NUM, text, line, col, value)))
-        elif kind == "ws" or kind == "comment":
-            if text[-1] == "\n":  # a backslash continuation
+        elif kind == "ws":
+            if text[0] == "\\":  # a backslash continuation
                 line += 1
                 line_start = m.end()
+            elif m.start() == statement_start and source[m.end() : m.end() + 1] not in _BLANK_LINE_ENDS:
+                msg = "unexpected indent: a statement starts at column 1 (indent lines only inside parentheses"
+                raise SourceError(msg + " or after a backslash continuation)", "syntax", line, 1)
+        elif kind == "comment":
+            pass
         elif kind == "newline":
             if text == ";" or depth <= 0:
                 append(_new(Token, (END, text, line, m.start() - line_start + 1, 0.0)))
             if text != ";":
                 line += 1
                 line_start = m.end()
+                if depth <= 0:
+                    statement_start = line_start
         elif kind == "string":
             append(_new(Token, (STR, text[1:-1], line, m.start() - line_start + 1, 0.0)))
         else:
