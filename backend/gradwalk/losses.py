@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import Value
-from .tape import current_tape
+from .engine import Value, creation_mark, set_group
 
 Target = float | int | Sequence[float]
 LOSSES: tuple[str, ...] = ("sse", "mse", "cross_entropy", "hinge")
@@ -36,38 +35,33 @@ def _squared_errors(preds: Sequence[Sequence[Value]], targets: Sequence[Sequence
 
 
 def sse(preds: Sequence[Sequence[Value]], targets: Sequence[Sequence[float]]) -> Value:
-    with current_tape().group("loss"):
-        return total(_squared_errors(preds, targets))
+    return total(_squared_errors(preds, targets))
 
 
 def mse(preds: Sequence[Sequence[Value]], targets: Sequence[Sequence[float]]) -> Value:
-    with current_tape().group("loss"):
-        terms = _squared_errors(preds, targets)
-        return total(terms) / float(len(terms))
+    terms = _squared_errors(preds, targets)
+    return total(terms) / float(len(terms))
 
 
 def cross_entropy(preds: Sequence[Sequence[Value]], targets: Sequence[int]) -> Value:
-    with current_tape().group("loss"):
-        nll: list[Value] = []
-        for logits, cls in zip(preds, targets):
-            top = max(z.data for z in logits)
-            if top - top != 0.0:  # +-inf or NaN: shifting would give NaN where the unshifted sum is exact
-                top = 0.0
-            shifted = [z - top for z in logits]
-            log_norm = total([s.exp() for s in shifted]).log()
-            nll.append(log_norm - shifted[cls])
-        return total(nll) / float(len(nll))
+    nll: list[Value] = []
+    for logits, cls in zip(preds, targets):
+        top = max(z.data for z in logits)
+        if top - top != 0.0:  # +-inf or NaN: shifting would give NaN where the unshifted sum is exact
+            top = 0.0
+        shifted = [z - top for z in logits]
+        log_norm = total([s.exp() for s in shifted]).log()
+        nll.append(log_norm - shifted[cls])
+    return total(nll) / float(len(nll))
 
 
 def hinge(preds: Sequence[Sequence[Value]], targets: Sequence[float]) -> Value:
-    with current_tape().group("loss"):
-        margins = [(1.0 - outs[0] * float(y)).relu() for outs, y in zip(preds, targets)]
-        return total(margins) / float(len(margins))
+    margins = [(1.0 - outs[0] * float(y)).relu() for outs, y in zip(preds, targets)]
+    return total(margins) / float(len(margins))
 
 
 def l2_penalty(params: Sequence[Value], l2: float) -> Value:
-    with current_tape().group("loss"):
-        return float(l2) * total([p**2.0 for p in params])
+    return float(l2) * total([p**2.0 for p in params])
 
 
 LOSS_FUNCTIONS: dict[str, Callable[..., Value]] = {
@@ -90,9 +84,9 @@ def loss(
         fn = LOSS_FUNCTIONS[name]
     except KeyError:
         raise ValueError(f"unknown loss {name!r}; use one of {', '.join(LOSSES)}") from None
+    since = creation_mark()
     value = fn(preds, targets)
     if l2 > 0.0 and params:
-        penalty = l2_penalty(params, l2)
-        with current_tape().group("loss"):
-            value = value + penalty
+        value = value + l2_penalty(params, l2)
+    set_group(value, "loss", since)  # every node made here: the MLP views' loss box
     return value
