@@ -130,5 +130,3 @@ EXAMPLES: tuple[Example, ...] = (
         "x = 1000.0\ny = exp(x)\n",
     ),
 )
-
-BY_ID: dict[str, Example] = {e.id: e for e in EXAMPLES}
