@@ -1,11 +1,14 @@
 """Error handling for the whole app: every error is {"detail": [{"msg", "type", ...}]}.
 
+- The pipeline's core exceptions -> their status: SourceError 422 (413 over
+  max_source_bytes) with line, column and loc; SpecError 422; LimitError 422;
+  GraphvizUnavailable 503; GraphvizError 422. Routes never catch them.
 - RequestValidationError -> 422 with msg/type/loc only: FastAPI's default echoes the
   rejected input, and a rejected NaN or lone surrogate then fails to serialise (a 500).
 - HTTPException (ours, Starlette's 404/405) -> its status, in the same list shape.
 - BodyLimit, a pure-ASGI middleware: 413 past `max_body_bytes` (Content-Length checked
-  first, streamed bytes counted), and 422 for a JSON body that is not strict JSON
-  (NaN, Infinity, 1e400, lone surrogates, bad UTF-8), so no route ever sees one.
+  first, streamed bytes counted), and 422 for a JSON body that is not strict
+  JSON (NaN, Infinity, 1e400, lone surrogates, bad UTF-8), so no route ever sees one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..export import GraphvizError, GraphvizUnavailable
+from ..language import SourceError
+from ..limits import LimitError
+from ..training import SpecError
 from .settings import get_settings
 
 
@@ -64,6 +71,32 @@ async def http_error(_request: Request, exc: Exception) -> Response:
         return _body(
             exc.status_code, [{"msg": _safe_str(d.get("msg")), "type": _safe_str(d.get("type"))} for d in detail]
         )
+
+
+async def source_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SourceError)
+    detail = exc.as_detail()
+    # GET exports take the source in the query string
+    detail["loc"] = ["query" if request.method == "GET" else "body", "output" if exc.type == "output" else "source"]
+    return _body(413 if exc.type == "limit.source_bytes" else 422, [detail])
+
+
+async def spec_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SpecError)
+    return _body(422, [{"msg": _safe_str(exc), "type": exc.kind}])
+
+
+async def limit_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LimitError)
+    return _body(422, [{"msg": exc.msg, "type": exc.type, **exc.extra}])
+
+
+async def graphviz_unavailable(_request: Request, exc: Exception) -> Response:
+    return _body(503, [{"msg": f"{exc}. DOT export (format=dot) still works.", "type": "graphviz.unavailable"}])
+
+
+async def graphviz_failed(_request: Request, exc: Exception) -> Response:
+    return _body(422, [{"msg": _safe_str(exc), "type": "graphviz.failed"}])
 
 
 async def internal_error(_request: Request, _exc: Exception) -> Response:
@@ -143,5 +176,10 @@ def install(app: FastAPI) -> None:
     """Register the handlers and the body middleware on `app`."""
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(SourceError, source_error)
+    app.add_exception_handler(SpecError, spec_error)
+    app.add_exception_handler(LimitError, limit_error)
+    app.add_exception_handler(GraphvizUnavailable, graphviz_unavailable)
+    app.add_exception_handler(GraphvizError, graphviz_failed)
     app.add_exception_handler(Exception, internal_error)
     app.add_middleware(BodyLimit)
