@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gradwalk import losses, nn, ops
 from gradwalk.api.main import create_app
 from gradwalk.api.routes.mlp import SEEDS_EXAMPLE, MLPRequest, mlp_graph
 
@@ -172,3 +173,12 @@ def test_openapi_documents_the_request(client: TestClient) -> None:
         "dataset",
         "layout",
     } <= set(req["properties"])
+
+
+def test_openapi_enums_are_the_cores_tuples(client: TestClient) -> None:
+    req = client.get("/openapi.json").json()["components"]["schemas"]["MLPRequest"]["properties"]
+    assert tuple(req["activation"]["enum"]) == ops.ACTIVATIONS == tuple(req["output_activation"]["enum"])
+    assert tuple(req["init"]["enum"]) == nn.INITS
+    assert tuple(next(a for a in req["loss"]["anyOf"] if "enum" in a)["enum"]) == losses.LOSSES
+    r = post(client, activation="gelu")
+    assert r.status_code == 422 and "'tanh', 'relu', 'sigmoid' or 'linear'" in r.json()["detail"][0]["msg"]
