@@ -7,8 +7,9 @@
   rejected input, and a rejected NaN or lone surrogate then fails to serialise (a 500).
 - HTTPException (ours, Starlette's 404/405) -> its status, in the same list shape.
 - BodyLimit, a pure-ASGI middleware: 413 past `max_body_bytes` (Content-Length checked
-  first, streamed bytes counted), and 422 for a JSON body that is not strict
-  JSON (NaN, Infinity, 1e400, lone surrogates, bad UTF-8), so no route ever sees one.
+  first, streamed bytes counted), 415 for a body to /api/ not sent as JSON, and 422 for
+  a JSON body that is not strict JSON (NaN, Infinity, 1e400, lone surrogates, bad
+  UTF-8), so no route ever sees one.
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ async def internal_error(_request: Request, _exc: Exception) -> Response:
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+def _is_json(content_type: str) -> bool:
+    """application/json or any +json type, parameters (charset) ignored: what FastAPI parses as JSON."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 class BodyLimit:
     """Pure-ASGI: read the request body up to the limit, reject it early (413) or when it is not strict JSON (422)."""
 
@@ -118,6 +125,12 @@ class BodyLimit:
             return
         limit = get_settings().max_body_bytes
         headers = dict(scope.get("headers") or ())
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        is_json = _is_json(content_type)
+        to_api = scope["path"].startswith("/api/")
+        if to_api and content_type and not is_json:
+            await self.not_json(scope, receive, send, content_type)
+            return
         length = headers.get(b"content-length")
         if length is not None:
             try:
@@ -145,8 +158,10 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        if body and (not content_type or "json" in content_type):
+        if to_api and body and not is_json:
+            await self.not_json(scope, receive, send, content_type)
+            return
+        if body and is_json:
             try:
                 orjson.loads(body)
             except orjson.JSONDecodeError as e:
@@ -165,6 +180,14 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    async def not_json(scope: Scope, receive: Receive, send: Send, content_type: str) -> None:
+        got = f"this request's is {_safe_str(content_type)!r}" if content_type else "this request has none"
+        msg = f"the body must be JSON: send Content-Type: application/json ({got})"
+        await _body(415, [{"msg": msg, "type": "content_type", "loc": ["header", "content-type"]}])(
+            scope, receive, send
+        )
 
     @staticmethod
     async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
