@@ -7,11 +7,13 @@ GRADWALK_MAX_NODES=500000. The request limits and their defaults are the core's
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ..limits import Limits
 
@@ -36,6 +38,21 @@ class Settings(BaseSettings):
     # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
     worker_threads: int = Field(default=4, description="Threads that run CPU-bound requests off the event loop.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins other sites may call the API from (CORS), comma-separated or a JSON list; '*' for any."
+        " Empty (the default): no CORS headers, only the page's own origin.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [o.strip() for o in text.split(",") if o.strip()]
+        return value
 
     def limits(self) -> Limits:
         """The request limits the pipeline checks, from these settings."""
