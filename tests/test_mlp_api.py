@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from gradwalk import losses, nn, ops
 from gradwalk.api.main import create_app
-from gradwalk.api.routes.mlp import SEEDS_EXAMPLE, MLPRequest, mlp_graph
+from gradwalk.api.routes.mlp import SEEDS_EXAMPLE, MLPRequest
+from gradwalk.pipeline import respond
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +52,9 @@ def test_seeds_example_trains_and_returns_graph_loss_history_parameters(client: 
     assert "layout" not in body
 
 
-def test_mlp_graph_is_the_response(client: TestClient) -> None:
-    req = MLPRequest.model_validate(SEEDS_EXAMPLE)
-    assert mlp_graph(req) == client.post("/api/v1/mlp", json=SEEDS_EXAMPLE).json()
+def test_the_pipeline_gives_the_response(client: TestClient) -> None:
+    spec = MLPRequest.model_validate(SEEDS_EXAMPLE).to_input()
+    assert respond(spec) == client.post("/api/v1/mlp", json=SEEDS_EXAMPLE).json()
 
 
 def test_defaults_are_the_seeds_tanh_network(client: TestClient) -> None:
