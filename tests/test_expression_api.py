@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gradwalk.api.main import app
-from gradwalk.api.routes.expression import ExpressionRequest, expression_graph
 from gradwalk.api.settings import get_settings
 from gradwalk.ops import OPS
+from gradwalk.pipeline import Expression, SourceError, respond
 
 client = TestClient(app)
 
@@ -116,9 +116,10 @@ def test_body_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     assert r.status_code == 413
 
 
-def test_plain_function_for_other_routes() -> None:
-    g = expression_graph(ExpressionRequest(source="a = 2.0; b = a*a"))
+def test_the_pipeline_gives_the_response() -> None:
+    g = respond(Expression("a = 2.0; b = a*a"))
     assert g["output_name"] == "b" and by_label(g)["a"]["grad"] == 4.0
+    assert g == post("a = 2.0; b = a*a")
 
 
 def test_ops_listing_comes_from_the_op_table() -> None:
@@ -161,17 +162,15 @@ def test_requests_leave_no_cyclic_garbage() -> None:
     """Full collections stall a loaded server: a request must free everything by reference counting."""
     import gc
 
-    from fastapi import HTTPException
-
     source = "a = 2.0; b = -3.0\nL = (a*b + 1).tanh() * a\n" + "M = L" + " + L" * 500
-    expression_graph(ExpressionRequest(source=source))  # warm caches (regex, difflib) first
+    respond(Expression(source))  # warm caches (regex, difflib) first
     gc.collect()
     gc.disable()
     try:
         for _ in range(3):
-            expression_graph(ExpressionRequest(source=source))
-            with pytest.raises(HTTPException):
-                expression_graph(ExpressionRequest(source="a = 1\nb = tanhh(a)"))
+            respond(Expression(source))
+            with pytest.raises(SourceError):
+                respond(Expression("a = 1\nb = tanhh(a)"))
         assert gc.collect() == 0
     finally:
         gc.enable()

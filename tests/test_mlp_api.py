@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gradwalk import losses, nn, ops
 from gradwalk.api.main import create_app
-from gradwalk.api.routes.mlp import SEEDS_EXAMPLE, MLPRequest, mlp_graph
+from gradwalk.api.routes.mlp import SEEDS_EXAMPLE, MLPRequest
+from gradwalk.pipeline import respond
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +52,9 @@ def test_seeds_example_trains_and_returns_graph_loss_history_parameters(client: 
     assert "layout" not in body
 
 
-def test_mlp_graph_is_the_response(client: TestClient) -> None:
-    req = MLPRequest.model_validate(SEEDS_EXAMPLE)
-    assert mlp_graph(req) == client.post("/api/v1/mlp", json=SEEDS_EXAMPLE).json()
+def test_the_pipeline_gives_the_response(client: TestClient) -> None:
+    spec = MLPRequest.model_validate(SEEDS_EXAMPLE).to_input()
+    assert respond(spec) == client.post("/api/v1/mlp", json=SEEDS_EXAMPLE).json()
 
 
 def test_defaults_are_the_seeds_tanh_network(client: TestClient) -> None:
@@ -172,3 +174,12 @@ def test_openapi_documents_the_request(client: TestClient) -> None:
         "dataset",
         "layout",
     } <= set(req["properties"])
+
+
+def test_openapi_enums_are_the_cores_tuples(client: TestClient) -> None:
+    req = client.get("/openapi.json").json()["components"]["schemas"]["MLPRequest"]["properties"]
+    assert tuple(req["activation"]["enum"]) == ops.ACTIVATIONS == tuple(req["output_activation"]["enum"])
+    assert tuple(req["init"]["enum"]) == nn.INITS
+    assert tuple(next(a for a in req["loss"]["anyOf"] if "enum" in a)["enum"]) == losses.LOSSES
+    r = post(client, activation="gelu")
+    assert r.status_code == 422 and "'tanh', 'relu', 'sigmoid' or 'linear'" in r.json()["detail"][0]["msg"]

@@ -1,4 +1,5 @@
-"""The `gradwalk` command: serve the app, or run an expression in the terminal.
+"""The `gradwalk` command: serve the app, or run an expression in the terminal (through gradwalk.pipeline,
+with the default Limits, as the service does).
 
 gradwalk serve [--host 127.0.0.1] [--port 8000]
 gradwalk eval "a = 2; b = a*a"            a table of nodes with data and grad
@@ -12,17 +13,9 @@ import argparse
 import sys
 from typing import Any
 
-from .language import SourceError, run
-from .tape import fresh_tape
-from .trace import dumps, trace
-
-
-def _graph(source: str, output: str | None) -> dict[str, Any]:
-    with fresh_tape():
-        result = run(source, output)
-        graph = trace(result.output)
-    graph["warnings"] = result.warnings + graph["warnings"]
-    return graph
+from . import pipeline
+from .export import GraphvizError, GraphvizUnavailable
+from .trace import dumps
 
 
 def _fmt(x: float | str) -> str:
@@ -68,22 +61,17 @@ def main(argv: list[str] | None = None) -> int:
 
         uvicorn.run("gradwalk.api.main:app", host=args.host, port=args.port)
         return 0
+    request = pipeline.Expression(_source(args.source), args.output)
     try:
-        graph = _graph(_source(args.source), args.output)
-    except SourceError as e:
+        if args.command == "eval":
+            graph = pipeline.respond(request)
+            print(dumps(graph).decode() if args.json else table(graph))
+        else:  # dot, svg: draw_dot's picture, as the export routes draw it
+            sys.stdout.buffer.write(pipeline.export(request, args.command))
+    except pipeline.SourceError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.command == "eval":
-        print(dumps(graph).decode() if args.json else table(graph))
-        return 0
-    from .export import GraphvizError, GraphvizTimeout, GraphvizUnavailable, render_graph, to_dot  # when drawing
-
-    if args.command == "dot":
-        print(to_dot(graph))
-        return 0
-    try:
-        sys.stdout.buffer.write(render_graph(graph, "svg", timeout=10.0, dot_max_nodes=1_500))
-    except (GraphvizUnavailable, GraphvizTimeout, GraphvizError) as e:
+    except (pipeline.LimitError, GraphvizUnavailable, GraphvizError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 3
     return 0

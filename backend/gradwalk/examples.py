@@ -1,8 +1,8 @@
 """Curated examples for the expression editor: a title, a one-line lesson and the source.
 
-Every example from the seed texts is here (the lecture's L graph, the tanh neuron
-that seed 002 checks against PyTorch, tanh built from exp, micrograd's test_engine
-expressions) plus a few that each show one thing about backpropagation.
+Served by GET /api/v1/examples (docs/api.md, Listings): the lecture's L graph, the
+tanh neuron checked against PyTorch, tanh built from exp, micrograd's test_engine
+expressions, plus a few that each show one thing about backpropagation.
 tests/golden/examples.json holds PyTorch's grads for each (tests/oracles/make_examples_golden.py).
 """
 
@@ -130,5 +130,3 @@ EXAMPLES: tuple[Example, ...] = (
         "x = 1000.0\ny = exp(x)\n",
     ),
 )
-
-BY_ID: dict[str, Example] = {e.id: e for e in EXAMPLES}

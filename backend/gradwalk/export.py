@@ -10,7 +10,8 @@ The picture is draw_dot's: `rankdir=LR`, one `shape=record` node per value label
 op symbol, edges operand -> op node -> value. Labels are escaped for record syntax,
 non-finite numbers print as nan/inf/-inf (what `%.4f` gives). `render` runs the dot
 binary with a timeout (the `graphviz` package's `pipe()` has none) and raises
-`GraphvizUnavailable` when the binary is missing.
+`GraphvizUnavailable` when the binary is missing. `drawing` is what the pipeline
+calls: a Graph JSON in, DOT or image bytes out, within the request's `Limits`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import math
 import shutil
 import subprocess
 from typing import TYPE_CHECKING, Any
+
+from .limits import LimitError, Limits
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]
@@ -178,6 +181,30 @@ def render_graph(graph: Json, fmt: str, timeout: float, dot_max_nodes: int) -> b
             source = to_dot(graph, {n["id"]: (n["x"], n["y"]) for n in view["nodes"]})
             engine = "neato"
     return render(source, fmt, timeout, engine)
+
+
+def drawing(graph: Json, fmt: str, limits: Limits) -> bytes:
+    """`graph` as DOT text or a rendered "svg"/"png"; LimitError past export_max_nodes or dot_timeout_seconds."""
+    nodes = len(graph["nodes"])
+    if nodes > limits.export_max_nodes:
+        raise LimitError(
+            f"the graph has {nodes} value nodes; exports are limited to export_max_nodes = "
+            f"{limits.export_max_nodes} (GRADWALK_EXPORT_MAX_NODES). Use POST /api/v1/expression or /api/v1/mlp "
+            "with layout=true for big graphs.",
+            "limit.export_max_nodes",
+            limit=limits.export_max_nodes,
+            nodes=nodes,
+        )
+    if fmt == "dot":
+        return to_dot(graph).encode()
+    try:
+        return render_graph(graph, fmt, limits.dot_timeout_seconds, limits.dot_max_nodes)
+    except GraphvizTimeout as e:
+        raise LimitError(
+            f"{e} (dot_timeout_seconds = {limits.dot_timeout_seconds:g}); export it as DOT, or a smaller graph",
+            "limit.dot_timeout_seconds",
+            limit=limits.dot_timeout_seconds,
+        ) from None
 
 
 def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR") -> graphviz.Digraph:

@@ -23,6 +23,7 @@ from typing import Any
 
 from . import datasets, losses
 from .engine import Value
+from .limits import Limits
 from .nn import INITS, MLP, initial_values, parameter_count, parameter_names
 from .ops import ACTIVATIONS
 from .trace import graph, record
@@ -74,14 +75,6 @@ class Problem:
     steps: int
     l2: float
     parameters: list[float]
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_work: int = 30_000_000
-    max_nodes: int = 300_000
-    max_samples: int = 10_000
-    max_steps: int = 10_000
 
 
 # ------------------------------------------------------------------ checking
@@ -278,11 +271,6 @@ def _check_graph_size(
             f" over the limit max_work = {limits.max_work:,}: use fewer steps, samples or neurons",
             "over_budget",
         )
-
-
-def check_budget(p: Problem, limits: Limits) -> None:
-    """Refuse, before computing, a graph over max_nodes or work over max_work."""
-    _check_graph_size(p.nin, p.layers, p.activation, p.output_activation, p.loss, len(p.inputs), p.l2, p.steps, limits)
 
 
 # ------------------------------------------------------------------ training

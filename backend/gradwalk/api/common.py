@@ -1,21 +1,24 @@
-"""What every route shares: strict request models, the error shape, orjson responses,
-and running CPU-bound work off the event loop on a private tape."""
+"""What every route shares: strict request models, the limits dependency, orjson responses,
+and running a pipeline job off the event loop."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
-from fastapi import HTTPException, Response
+from fastapi import Depends, HTTPException, Response
 from pydantic import BaseModel, ConfigDict
 
-from ..tape import fresh_tape
+from ..limits import Limits
+from ..pipeline import Job
 from ..trace import dumps
-from .settings import get_settings
+from .settings import get_limits, get_settings
 
 T = TypeVar("T")
+
+LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 
 class StrictModel(BaseModel):
@@ -37,17 +40,22 @@ _limiter: CapacityLimiter | None = None
 
 
 async def compute(fn: Callable[..., T], *args: Any, small: bool = False) -> T:
-    """Run fn(*args) on a fresh tape: in a worker thread, so the event loop stays free,
-    or right here when the caller knows the work is `small` (well under a millisecond:
-    the hop to a thread and back would cost more than the work)."""
+    """Run fn(*args) in a worker thread, so the event loop stays free, or right here when
+    the caller knows the work is `small` (well under a millisecond: the hop to a thread
+    and back would cost more than the work)."""
     global _limiter
-
-    def on_fresh_tape() -> T:
-        with fresh_tape():
-            return fn(*args)
-
     if small:
-        return on_fresh_tape()
+        return fn(*args)
     if _limiter is None:
         _limiter = CapacityLimiter(get_settings().worker_threads)
-    return await anyio.to_thread.run_sync(on_fresh_tape, limiter=_limiter)
+    return await anyio.to_thread.run_sync(fn, *args, limiter=_limiter)
+
+
+def _encoded(job: Job) -> bytes:
+    # encoded in the worker too: a 30,000-node graph is ~10 MB of JSON, too long to build on the event loop
+    return dumps(job.run())
+
+
+async def graph_response(job: Job, small: bool = False) -> Response:
+    """The job's response dict as a JSON response, computed off the event loop unless `small`."""
+    return Response(content=await compute(_encoded, job, small=small), media_type="application/json")

@@ -1,11 +1,15 @@
 """Error handling for the whole app: every error is {"detail": [{"msg", "type", ...}]}.
 
+- The pipeline's core exceptions -> their status: SourceError 422 (413 over
+  max_source_bytes) with line, column and loc; SpecError 422; LimitError 422;
+  GraphvizUnavailable 503; GraphvizError 422. Routes never catch them.
 - RequestValidationError -> 422 with msg/type/loc only: FastAPI's default echoes the
   rejected input, and a rejected NaN or lone surrogate then fails to serialise (a 500).
 - HTTPException (ours, Starlette's 404/405) -> its status, in the same list shape.
 - BodyLimit, a pure-ASGI middleware: 413 past `max_body_bytes` (Content-Length checked
-  first, streamed bytes counted), and 422 for a JSON body that is not strict JSON
-  (NaN, Infinity, 1e400, lone surrogates, bad UTF-8), so no route ever sees one.
+  first, streamed bytes counted), 415 for a body to /api/ not sent as JSON, and 422 for
+  a JSON body that is not strict JSON (NaN, Infinity, 1e400, lone surrogates, bad
+  UTF-8), so no route ever sees one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..export import GraphvizError, GraphvizUnavailable
+from ..language import SourceError
+from ..limits import LimitError
+from ..training import SpecError
 from .settings import get_settings
 
 
@@ -66,11 +74,43 @@ async def http_error(_request: Request, exc: Exception) -> Response:
         )
 
 
+async def source_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SourceError)
+    detail = exc.as_detail()
+    # GET exports take the source in the query string
+    detail["loc"] = ["query" if request.method == "GET" else "body", "output" if exc.type == "output" else "source"]
+    return _body(413 if exc.type == "limit.source_bytes" else 422, [detail])
+
+
+async def spec_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SpecError)
+    return _body(422, [{"msg": _safe_str(exc), "type": exc.kind}])
+
+
+async def limit_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LimitError)
+    return _body(422, [{"msg": exc.msg, "type": exc.type, **exc.extra}])
+
+
+async def graphviz_unavailable(_request: Request, exc: Exception) -> Response:
+    return _body(503, [{"msg": f"{exc}. DOT export (format=dot) still works.", "type": "graphviz.unavailable"}])
+
+
+async def graphviz_failed(_request: Request, exc: Exception) -> Response:
+    return _body(422, [{"msg": _safe_str(exc), "type": "graphviz.failed"}])
+
+
 async def internal_error(_request: Request, _exc: Exception) -> Response:
     return _body(500, [{"msg": "internal error (a bug: please report it with the request)", "type": "internal"}])
 
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _is_json(content_type: str) -> bool:
+    """application/json or any +json type, parameters (charset) ignored: what FastAPI parses as JSON."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 class BodyLimit:
@@ -85,6 +125,12 @@ class BodyLimit:
             return
         limit = get_settings().max_body_bytes
         headers = dict(scope.get("headers") or ())
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        is_json = _is_json(content_type)
+        to_api = scope["path"].startswith("/api/")
+        if to_api and content_type and not is_json:
+            await self.not_json(scope, receive, send, content_type)
+            return
         length = headers.get(b"content-length")
         if length is not None:
             try:
@@ -112,8 +158,10 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        if body and (not content_type or "json" in content_type):
+        if to_api and body and not is_json:
+            await self.not_json(scope, receive, send, content_type)
+            return
+        if body and is_json:
             try:
                 orjson.loads(body)
             except orjson.JSONDecodeError as e:
@@ -134,6 +182,14 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     @staticmethod
+    async def not_json(scope: Scope, receive: Receive, send: Send, content_type: str) -> None:
+        got = f"this request's is {_safe_str(content_type)!r}" if content_type else "this request has none"
+        msg = f"the body must be JSON: send Content-Type: application/json ({got})"
+        await _body(415, [{"msg": msg, "type": "content_type", "loc": ["header", "content-type"]}])(
+            scope, receive, send
+        )
+
+    @staticmethod
     async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         msg = f"the request body is larger than the max_body_bytes limit of {limit} bytes"
         await _body(413, [{"msg": msg, "type": "limit.body_bytes", "limit": limit}])(scope, receive, send)
@@ -143,5 +199,10 @@ def install(app: FastAPI) -> None:
     """Register the handlers and the body middleware on `app`."""
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(SourceError, source_error)
+    app.add_exception_handler(SpecError, spec_error)
+    app.add_exception_handler(LimitError, limit_error)
+    app.add_exception_handler(GraphvizUnavailable, graphviz_unavailable)
+    app.add_exception_handler(GraphvizError, graphviz_failed)
     app.add_exception_handler(Exception, internal_error)
     app.add_middleware(BodyLimit)

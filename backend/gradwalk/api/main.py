@@ -10,11 +10,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from . import errors
+from . import docs, errors
 from .routes import export, expression, health, mlp
+from .settings import get_settings
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
 
@@ -38,8 +40,14 @@ def create_app() -> FastAPI:
         summary="Backpropagation, one step at a time: micrograd-style Value graphs with their forward and backward"
         " traces.",
         lifespan=lifespan,
+        docs_url=None,  # docs.install serves it from local assets
+        redoc_url=None,
     )
     errors.install(app)
+    origins = get_settings().cors_origins
+    if origins:  # off by default: the page is same-origin; other sites' scripts are let in only when configured
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"], allow_headers=["*"])
+    docs.install(app)
     app.include_router(health.router)
     app.include_router(expression.router)
     app.include_router(mlp.router)

@@ -1,40 +1,69 @@
 """Every limit and knob of the service, in one pydantic-settings class.
 
 Each field can be set from the environment with the GRADWALK_ prefix, e.g.
-GRADWALK_MAX_NODES=500000. The defaults are listed in the README (Limits) and SPEC §5.
+GRADWALK_MAX_NODES=500000. The request limits and their defaults are the core's
+`gradwalk.limits.Limits` (`Settings.limits()` builds one); docs/api.md (Limits) lists them.
 """
 
-from functools import lru_cache
+from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import json
+from dataclasses import fields
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from ..limits import Limits
+
+_D = Limits()
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRADWALK_")
 
+    # The request limits: what each means is said once, in gradwalk.limits.Limits.
+    max_source_bytes: int = _D.max_source_bytes
+    max_nodes: int = _D.max_nodes
+    max_depth: int = _D.max_depth
+    max_work: int = _D.max_work
+    max_samples: int = _D.max_samples
+    max_steps: int = _D.max_steps
+    dot_max_nodes: int = _D.dot_max_nodes
+    dot_timeout_seconds: float = _D.dot_timeout_seconds
+    layout_cache_size: int = _D.layout_cache_size
+    export_max_nodes: int = _D.export_max_nodes
+
+    # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
-    max_source_bytes: int = Field(
-        default=64 * 1024, description="Largest expression source in UTF-8 bytes (413 beyond)."
-    )
-    max_nodes: int = Field(default=300_000, description="Most nodes in one graph (422 beyond).")
-    max_depth: int = Field(
-        default=200, description="Deepest nesting of parentheses, unary signs and ** chains (422 beyond)."
-    )
-    max_work: int = Field(
-        default=30_000_000, description="Most nodes x (steps + 1) one MLP request may compute (422 beyond)."
-    )
-    max_samples: int = Field(default=10_000, description="Most samples in one MLP request.")
-    max_steps: int = Field(default=10_000, description="Most SGD steps in one MLP request.")
-    dot_max_nodes: int = Field(
-        default=1_500, description="Above this many drawn boxes, the layered layout replaces Graphviz dot."
-    )
-    dot_timeout_seconds: float = Field(default=10.0, description="Time limit for one run of the Graphviz binary.")
-    export_max_nodes: int = Field(default=5_000, description="Most value nodes in a DOT/SVG/PNG export.")
-    layout_cache_size: int = Field(default=128, description="Layouts kept, keyed by graph structure.")
     worker_threads: int = Field(default=4, description="Threads that run CPU-bound requests off the event loop.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins other sites may call the API from (CORS), comma-separated or a JSON list; '*' for any."
+        " Empty (the default): no CORS headers, only the page's own origin.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [o.strip() for o in text.split(",") if o.strip()]
+        return value
+
+    def limits(self) -> Limits:
+        """The request limits the pipeline checks, from these settings."""
+        return Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})
 
 
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def get_limits() -> Limits:
+    """FastAPI dependency: the current settings' limits (read per request, so tests can change a setting)."""
+    return get_settings().limits()

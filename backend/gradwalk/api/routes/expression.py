@@ -1,25 +1,19 @@
 """Expression routes: POST /api/v1/expression (source -> Graph JSON), GET /api/v1/ops, GET /api/v1/examples.
 
-`expression_graph(req)` is the whole computation as a plain function (the export
-routes reuse it); the route runs it off the event loop with `compute`.
+The work is gradwalk.pipeline's: the route validates the body, plans the job and runs it
+off the event loop; errors in the source are SourceErrors, mapped in api/errors.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from ... import ops
+from ... import ops, pipeline
 from ...examples import EXAMPLES
-from ...language import SourceError, run
-from ...tape import fresh_tape
-from ...trace import collector_paused, dumps, record
-from ...trace import graph as graph_json
-from ...trace import variables as trace_variables
-from ..common import StrictModel, compute, json_response
-from ..settings import get_settings
+from ..common import LimitsDep, StrictModel, graph_response, json_response
 
 router = APIRouter(prefix="/api/v1", tags=["expression"])
 
@@ -28,7 +22,7 @@ LECTURE_L = "a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * 
 
 
 class ExpressionRequest(StrictModel):
-    """A program in gradwalk's expression language (SPEC §2) and what to return."""
+    """A program in gradwalk's expression language (docs/api.md, Expression) and what to return."""
 
     source: str = Field(
         description="The program: statements separated by newlines or ';'. micrograd snippets paste as-is.",
@@ -41,6 +35,9 @@ class ExpressionRequest(StrictModel):
         examples=[None, "d"],
     )
     layout: bool = Field(False, description="Add a `layout` object (coordinates for every node and edge).")
+
+    def to_input(self) -> pipeline.Expression:
+        return pipeline.Expression(self.source, self.output)
 
 
 # ---------------------------------------------------------------- response models (documentation only)
@@ -79,7 +76,7 @@ class BackwardStep(BaseModel):
 
 
 class GraphResponse(BaseModel):
-    """Graph JSON (SPEC §3)."""
+    """Graph JSON (docs/api.md, Graph JSON)."""
 
     nodes: list[GraphNode]
     edges: list[GraphEdge]
@@ -132,43 +129,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorResponse, "description": "Invalid body, or an error in the source (with line and column)."},
 }
 
-# ---------------------------------------------------------------- the computation
-
-
-def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
-    """Parse, run, trace (and lay out) one request: the full response dict. Raises HTTPException (413/422)."""
-    settings = get_settings()
-    with fresh_tape(), collector_paused():  # a request allocates many small acyclic objects
-        try:
-            result = run(
-                req.source,
-                req.output,
-                max_nodes=settings.max_nodes,
-                max_depth=settings.max_depth,
-                max_source_bytes=settings.max_source_bytes,
-            )
-        except SourceError as e:
-            status = 413 if e.type == "limit.source_bytes" else 422
-            detail = e.as_detail()
-            detail["loc"] = ["body", "output" if e.type == "output" else "source"]
-            raise HTTPException(status_code=status, detail=[detail]) from None
-        rec = record(result.output)
-        graph = graph_json(result.output, rec)
-    variables = trace_variables(rec, result.names)
-    graph["warnings"] = result.warnings + graph["warnings"]
-    graph["variables"] = variables
-    graph["output_name"] = result.output_name
-    if req.layout:
-        from ...layout import compute_layout
-
-        graph["layout"] = compute_layout(
-            graph,
-            dot_max_nodes=settings.dot_max_nodes,
-            dot_timeout=settings.dot_timeout_seconds,
-            cache_size=settings.layout_cache_size,
-        )
-    return graph
-
 
 @router.post(
     "/expression",
@@ -176,14 +136,9 @@ def expression_graph(req: ExpressionRequest) -> dict[str, Any]:
     response_model=GraphResponse,
     responses=ERRORS,
 )
-async def expression(req: ExpressionRequest) -> Response:
-    # encoded in the worker too: a 30,000-node graph is ~10 MB of JSON, too long to build on the event loop
-    body = await compute(_encoded_graph, req, small=len(req.source) <= SMALL_SOURCE and not req.layout)
-    return Response(content=body, media_type="application/json")
-
-
-def _encoded_graph(req: ExpressionRequest) -> bytes:
-    return dumps(expression_graph(req))
+async def expression(req: ExpressionRequest, limits: LimitsDep) -> Response:
+    job = pipeline.plan(req.to_input(), limits, layout=req.layout)
+    return await graph_response(job, small=len(req.source) <= SMALL_SOURCE and not req.layout)
 
 
 _OPS_LISTING = ops.listing()

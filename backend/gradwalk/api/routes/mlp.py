@@ -1,32 +1,41 @@
 """POST /api/v1/mlp (train an MLP spec, return its graph, loss history and parameters)
-and GET /api/v1/datasets (the presets a spec can name). The work is in gradwalk.training."""
+and GET /api/v1/datasets (the presets a spec can name). The work is gradwalk.pipeline's
+(training in gradwalk.training); a bad spec is a SpecError, mapped in api/errors.py."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query
 from fastapi import Response as FastAPIResponse
 from pydantic import ConfigDict, Field
 
-from ... import datasets
-from ...training import Limits, MLPSpec, Problem, SpecError, resolve, train
-from ..common import StrictModel, api_error, compute, json_response
-from ..settings import get_settings
+from ... import datasets, losses, nn, ops, pipeline
+from ..common import LimitsDep, StrictModel, graph_response, json_response
+from ..settings import get_limits
 
 router = APIRouter(prefix="/api/v1", tags=["mlp"])
 
-Activation = Literal["tanh", "relu", "sigmoid", "linear"]
-LossName = Literal["sse", "mse", "cross_entropy", "hinge"]
+# The request's enums are the core's tuples, so a new activation, loss or init is one line there.
+if TYPE_CHECKING:
+    Activation = str
+    LossName = str
+    Init = str
+else:
+    Activation = Literal[ops.ACTIVATIONS]
+    LossName = Literal[losses.LOSSES]
+    Init = Literal[nn.INITS]
 
+_LECTURE = datasets.load("seeds", None)  # micrograd's four samples, as the lecture trains them
 SEEDS_EXAMPLE: dict[str, Any] = {
     "nin": 3,
     "layers": [4, 4, 1],
     "activation": "tanh",
     "output_activation": "tanh",
     "loss": "sse",
-    "inputs": [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]],
-    "targets": [1.0, -1.0, -1.0, 1.0],
+    "inputs": _LECTURE.inputs,
+    "targets": _LECTURE.labels,
     "learning_rate": 0.1,
     "steps": 20,
     "seed": 1,
@@ -34,7 +43,7 @@ SEEDS_EXAMPLE: dict[str, Any] = {
 
 
 class MLPRequest(StrictModel):
-    """An MLP, its data, its loss and how to train it (SPEC section 4)."""
+    """An MLP, its data, its loss and how to train it (docs/api.md, MLP)."""
 
     model_config: ClassVar[ConfigDict] = ConfigDict(
         **StrictModel.model_config, json_schema_extra={"examples": [SEEDS_EXAMPLE]}
@@ -50,8 +59,8 @@ class MLPRequest(StrictModel):
     output_activation: Activation = Field("tanh", description="Activation of the last layer.")
     loss: LossName | None = Field(
         None,
-        description="sse (sum of squared errors, the seeds'), mse, cross_entropy (softmax, targets are class"
-        " indices) or hinge (one output, targets -1/1). Default: the dataset's suggestion, else sse.",
+        description="sse (sum of squared errors, as in micrograd's lecture), mse, cross_entropy (softmax, targets"
+        " are class indices) or hinge (one output, targets -1/1). Default: the dataset's suggestion, else sse.",
         examples=["sse"],
     )
     inputs: list[list[float]] | None = Field(
@@ -71,63 +80,20 @@ class MLPRequest(StrictModel):
     seed: int | None = Field(
         None, description="Random initialisation (and dataset noise), the same on every machine.", examples=[1]
     )
-    init: Literal["uniform", "he", "xavier"] = Field(
-        "uniform", description="uniform(-1, 1) as in the seeds, he or xavier normal (biases 0)."
-    )
+    init: Init = Field("uniform", description="uniform(-1, 1) as in micrograd, he or xavier normal (biases 0).")
     initial_parameters: list[float] | None = Field(
         None, description="Flat list in MLP.parameters() order: layer by layer, neuron by neuron, weights then bias."
     )
     l2: float = Field(0.0, ge=0.0, description="Adds l2 * sum(p**2) over all parameters to the loss.")
     layout: bool = Field(False, description='Also compute node positions ("layout" in the response).')
 
-
-def to_spec(req: MLPRequest) -> MLPSpec:
-    return MLPSpec(
-        nin=req.nin,
-        layers=list(req.layers),
-        activation=req.activation,
-        output_activation=req.output_activation,
-        loss=req.loss,
-        inputs=req.inputs,
-        targets=req.targets,
-        dataset=req.dataset,
-        learning_rate=req.learning_rate,
-        steps=req.steps,
-        seed=req.seed,
-        init=req.init,
-        initial_parameters=req.initial_parameters,
-        l2=req.l2,
-    )
-
-
-def limits() -> Limits:
-    s = get_settings()
-    return Limits(max_work=s.max_work, max_nodes=s.max_nodes, max_samples=s.max_samples, max_steps=s.max_steps)
-
-
-def check(req: MLPRequest) -> Problem:
-    """The checked problem, or a 422 saying what is wrong (over budget included), before any work."""
-    try:
-        return resolve(to_spec(req), limits())
-    except SpecError as e:
-        raise api_error(422, str(e), e.kind) from None
+    def to_input(self) -> pipeline.MLPSpec:
+        return pipeline.MLPSpec(**{f.name: getattr(self, f.name) for f in fields(pipeline.MLPSpec)})
 
 
 def mlp_graph(req: MLPRequest) -> dict[str, Any]:
-    """The full response of POST /api/v1/mlp as a dict (the export routes reuse it)."""
-    return respond(check(req), req.layout)
-
-
-def respond(problem: Problem, layout: bool) -> dict[str, Any]:
-    result = train(problem)
-    if layout:
-        from gradwalk.layout import compute_layout
-
-        s = get_settings()
-        result["layout"] = compute_layout(
-            result, dot_max_nodes=s.dot_max_nodes, dot_timeout=s.dot_timeout_seconds, cache_size=s.layout_cache_size
-        )
-    return result
+    """The response of POST /api/v1/mlp as a dict, computed here (tests/test_layout.py uses it)."""
+    return pipeline.respond(req.to_input(), get_limits(), layout=req.layout)
 
 
 @router.post(
@@ -141,9 +107,9 @@ def respond(problem: Problem, layout: bool) -> dict[str, Any]:
     response_class=FastAPIResponse,
     responses={200: {"content": {"application/json": {}}}, 422: {"description": "Invalid spec or over a limit"}},
 )
-async def post_mlp(req: MLPRequest) -> FastAPIResponse:
-    problem = check(req)  # refuse bad or over-budget specs at once, before the worker pool
-    return json_response(await compute(respond, problem, req.layout))
+async def post_mlp(req: MLPRequest, limits: LimitsDep) -> FastAPIResponse:
+    job = pipeline.plan(req.to_input(), limits, layout=req.layout)  # a bad or over-budget spec fails here, at once
+    return await graph_response(job)
 
 
 @router.get("/datasets", summary="Dataset presets", description="Every preset a spec can name, with its samples.")

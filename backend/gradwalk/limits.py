@@ -1,0 +1,35 @@
+"""Every limit of a request, in one dataclass, and the error that names one.
+
+The service builds its `Limits` from its settings (`gradwalk.api.settings`, one
+`GRADWALK_` environment variable per field); the CLI and notebooks use the
+defaults. docs/api.md (Limits) lists each with its default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_source_bytes: int = 64 * 1024  # expression source, UTF-8 bytes
+    max_nodes: int = 300_000  # nodes in one graph
+    max_depth: int = 200  # nesting of parentheses, unary signs, ** chains and calls
+    max_work: int = 30_000_000  # MLP nodes x (steps + 1)
+    max_samples: int = 10_000  # MLP samples
+    max_steps: int = 10_000  # MLP SGD steps
+    dot_max_nodes: int = 1_500  # drawn boxes above which the layered layout replaces Graphviz dot
+    dot_timeout_seconds: float = 10.0  # one run of a Graphviz binary
+    layout_cache_size: int = 128  # layouts kept, keyed by graph structure
+    export_max_nodes: int = 5_000  # value nodes in a DOT/SVG/PNG export
+
+
+class LimitError(Exception):
+    """A request over one of the `Limits`: `type` is "limit.<field>", `extra` goes into the error entry."""
+
+    def __init__(self, msg: str, type: str, **extra: Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.type = type
+        self.extra = extra

@@ -1,0 +1,143 @@
+"""One path from a request to its answer: input -> graph -> trace -> (layout) -> the response dict,
+or -> a DOT/SVG/PNG drawing. The routes, the CLI and the exports all call it; no web code here.
+
+    >>> from gradwalk.pipeline import Expression, respond
+    >>> g = respond(Expression("a = 2.0; b = a*a"))
+    >>> g["output_name"], g["variables"], [n["grad"] for n in g["nodes"]]
+    ('b', {'a': 'n0', 'b': 'n1'}, [4.0, 1.0])
+
+`plan(request, limits)` checks a request against the `Limits` (cheap: the service runs
+it on the event loop, so a bad or over-budget spec is refused before it queues for a
+worker) and returns a `Job`; `job.run()` computes the response dict (Graph JSON of
+docs/api.md, plus what the input kind adds: `variables`/`output_name`, `loss`/`history`...)
+and `job.export(fmt)` its drawing. Errors are core exceptions the caller maps:
+`SourceError` (the language), `SpecError` (an MLP spec), `LimitError` (an export or
+Graphviz limit), `GraphvizUnavailable`/`GraphvizError` (gradwalk.export).
+
+An input kind is a request dataclass and a planner `(request, limits) -> build`, where
+`build()` returns the response dict without layout (on the job's fresh tape); `_PLANNERS`
+lists them. A Python program joins as a third: its planner returns a build that runs
+the sandbox and hands back its graph dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .export import drawing
+from .language import SourceError, run
+from .layout import compute_layout
+from .limits import LimitError, Limits
+from .tape import fresh_tape
+from .trace import collector_paused, record, variables
+from .trace import graph as trace_graph
+from .training import MLPSpec, SpecError, resolve, train
+
+__all__ = [
+    "Expression",
+    "Input",
+    "Job",
+    "LimitError",
+    "Limits",
+    "MLPSpec",
+    "SourceError",
+    "SpecError",
+    "export",
+    "plan",
+    "respond",
+]
+
+Json = dict[str, Any]
+Build = Callable[[], Json]
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A program in gradwalk's expression language and the name to differentiate (None: the last statement)."""
+
+    source: str
+    output: str | None = None
+
+
+Input = Expression | MLPSpec  # the request kinds _PLANNERS knows
+
+
+def _plan_expression(req: Expression, limits: Limits) -> Build:
+    def build() -> Json:
+        with collector_paused():  # a request allocates many small acyclic objects
+            result = run(
+                req.source,
+                req.output,
+                max_nodes=limits.max_nodes,
+                max_depth=limits.max_depth,
+                max_source_bytes=limits.max_source_bytes,
+            )
+            rec = record(result.output)
+            graph = trace_graph(result.output, rec)
+        graph["warnings"] = result.warnings + graph["warnings"]
+        graph["variables"] = variables(rec, result.names)
+        graph["output_name"] = result.output_name
+        return graph
+
+    return build
+
+
+def _plan_mlp(spec: MLPSpec, limits: Limits) -> Build:
+    problem = resolve(spec, limits)  # every check, the work budget included, before any training
+    return lambda: train(problem)
+
+
+_PLANNERS: dict[type, Callable[[Any, Limits], Build]] = {Expression: _plan_expression, MLPSpec: _plan_mlp}
+
+
+@dataclass(frozen=True)
+class Job:
+    """A checked request: `run()` gives the response dict, `export(fmt)` the drawing. CPU-bound: call
+    it off the event loop."""
+
+    build: Build
+    limits: Limits
+    layout: bool = False
+
+    def graph(self) -> Json:
+        """The response dict without layout."""
+        with fresh_tape():  # each request builds on its own private tape
+            return self.build()
+
+    def run(self) -> Json:
+        """The response dict, with `layout` when the request asked for it."""
+        graph = self.graph()
+        if self.layout:
+            graph["layout"] = compute_layout(
+                graph,
+                dot_max_nodes=self.limits.dot_max_nodes,
+                dot_timeout=self.limits.dot_timeout_seconds,
+                cache_size=self.limits.layout_cache_size,
+            )
+        return graph
+
+    def export(self, fmt: str) -> bytes:
+        """DOT text ("dot") or a rendered "svg"/"png" in draw_dot's look; LimitError past the export limits."""
+        return drawing(self.graph(), fmt, self.limits)
+
+
+def plan(request: Input, limits: Limits | None = None, *, layout: bool = False) -> Job:
+    """Check `request` (SourceError, SpecError, ...) and return the Job that computes its answer."""
+    planner = _PLANNERS.get(type(request))
+    if planner is None:
+        kinds = ", ".join(t.__name__ for t in _PLANNERS)
+        raise TypeError(f"no pipeline for {type(request).__name__}; use one of {kinds}")
+    limits = limits or Limits()
+    return Job(planner(request, limits), limits, layout)
+
+
+def respond(request: Input, limits: Limits | None = None, *, layout: bool = False) -> Json:
+    """The complete response dict of `request`, computed here."""
+    return plan(request, limits, layout=layout).run()
+
+
+def export(request: Input, fmt: str, limits: Limits | None = None) -> bytes:
+    """`request`'s graph as DOT text or an "svg"/"png" image, computed here."""
+    return plan(request, limits).export(fmt)
