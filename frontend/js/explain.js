@@ -6,7 +6,7 @@
  * `out = a * b` the local of a is `b.data`. Ops this table does not know fall back to
  * the formula text `GET /api/v1/ops` lists. Returns lines: {kind, text}.
  */
-import { fmt } from './player.js';
+import { fmt } from './format.js';
 
 // Forward formula and local derivative per operand, in terms of A, B (operand data refs) and O (result data ref).
 const RULES = {
