@@ -2,31 +2,33 @@
  * The explain panel's text: the chain rule of the current playback step, with numbers.
  *
  * Everything is derived from the Graph JSON (op, operands, each update's local, delta and
- * running grad); the human formula of a local derivative comes from the op, e.g. for
- * `out = a * b` the local of a is `b.data`. Ops this table does not know fall back to
- * the formula text `GET /api/v1/ops` lists. Returns lines: {kind, text}.
+ * running grad) and the op table of `GET /api/v1/ops`: each op's `display` template gives
+ * the forward formula (`{a} × {b}`) and `display_local` one local derivative per operand
+ * (`{b}`, `{a}`), so the formula shown is the one the engine computes and cannot drift.
+ * Returns lines: {kind, text}.
  */
-import { fmt } from './player.js';
+import { fmt, shortNum } from './format.js';
 
-// Forward formula and local derivative per operand, in terms of A, B (operand data refs) and O (result data ref).
-const RULES = {
-  add: { fwd: (A, B) => `${A} + ${B}`, local: [() => '1', () => '1'] },
-  sub: { fwd: (A, B) => `${A} − ${B}`, local: [() => '1', () => '-1'] },
-  mul: { fwd: (A, B) => `${A} × ${B}`, local: [(A, B) => B, (A) => A] },
-  div: { fwd: (A, B) => `${A} / ${B}`, local: [(A, B) => `1 / ${B}`, (A, B) => `-${A} / ${B}²`] },
-  pow: { fwd: (A, B) => `${A} ** ${B}`, local: [(A, B) => `${B} × ${A} ** (${B} − 1)`, (A, B, O) => `${O} × log(${A})`] },
-  neg: { fwd: (A) => `−${A}`, local: [() => '-1'] },
-  exp: { fwd: (A) => `exp(${A})`, local: [(A, B, O) => O] },
-  log: { fwd: (A) => `log(${A})`, local: [(A) => `1 / ${A}`] },
-  tanh: { fwd: (A) => `tanh(${A})`, local: [(A, B, O) => `(1 − ${O}²)`] },
-  relu: { fwd: (A) => `relu(${A})`, local: [(A) => `[${A} > 0]`] },
-  sigmoid: { fwd: (A) => `sigmoid(${A})`, local: [(A, B, O) => `${O} × (1 − ${O})`] },
-};
-
-/** Op descriptions from GET /api/v1/ops, by name, for ops without a rule above. */
-let apiOps = new Map();
+/** The op table by name; empty until `setOps` (an op it lacks is shown generically). */
+let opTable = new Map();
 export function setOps(list) {
-  apiOps = new Map((list || []).map((o) => [o.name, o]));
+  opTable = new Map((list || []).map((o) => [o.name, o]));
+}
+
+/**
+ * Fill a display template: `{a}`, `{b}` with the operands' texts, `{out}` with the result's.
+ * With `numbers`, texts are numbers and get brackets, except where the template already
+ * brackets them (`sqrt({a})` reads sqrt(2.0000), not sqrt((2.0000))).
+ */
+function fill(template, subs, { numbers = false } = {}) {
+  return template.replace(/\{(a|b|out)\}/g, (m, key, at) => {
+    const text = subs[key] ?? m;
+    if (!numbers) return text;
+    const before = template.slice(Math.max(0, at - 2), at);
+    const after = template[at + m.length];
+    const bracketed = (before.endsWith('(') || before === ', ') && (after === ')' || after === ',');
+    return bracketed ? text : `(${text})`;
+  });
 }
 
 function roleNote(role) {
@@ -37,10 +39,8 @@ function roleNote(role) {
 
 const p = (x) => `(${fmt(x)})`;
 
-/** Short display number for constants: 2 rather than 2.0000. */
-function shortNum(x) {
-  return Number.isFinite(x) && Math.abs(x) < 1e6 ? String(Math.round(x * 1e6) / 1e6) : fmt(x);
-}
+/** A local that is one value or a constant: the rule line's number already spells it out. */
+const isTrivial = (template) => /^(\{(a|b|out)\}|-?\d+)$/.test(template);
 
 export class Explainer {
   constructor(g) {
@@ -58,35 +58,35 @@ export class Explainer {
     return this.g.nodes[i].role === 'const' ? shortNum(this.g.data[i]) : `${this.name(i)}.data`;
   }
 
-  opName(i) {
-    return this.g.nodes[i].op;
+  /** The texts that fill node i's templates: its operands' as `a`, `b`, its own as `out`. */
+  subs(i, ref) {
+    const [a, b] = this.g.operands[i];
+    return { a: ref(a), b: b === undefined ? undefined : ref(b), out: ref(i) };
   }
 
-  /** `e = a × b` for an op node (names), or null for leaves. */
-  formula(i, refs = (j) => this.name(j)) {
+  /** `a × b` for an op node (names, or `ref` of each operand), or null for leaves. */
+  formula(i, ref = (j) => this.name(j), opts = {}) {
     const node = this.g.nodes[i];
     if (!node.op) return null;
-    const ops = this.g.operands[i].map(refs);
-    const rule = RULES[node.op];
-    if (rule) return rule.fwd(ops[0], ops[1]);
-    const api = apiOps.get(node.op);
-    const f = api?.formula || `${node.symbol || node.op}(${ops.join(', ')})`;
-    return f.replace(/\b[ab]\b/g, (m) => (m === 'a' ? ops[0] : ops[1]));
+    const op = opTable.get(node.op);
+    if (!op) return `${node.symbol || node.op}(${this.g.operands[i].map(ref).join(', ')})`;
+    return fill(op.display, this.subs(i, ref), opts);
   }
 
-  /** Human local derivative of op node i with respect to operand slot s. */
-  local(i, s) {
-    const node = this.g.nodes[i];
-    const [a, b] = this.g.operands[i];
-    const A = this.dataRef(a);
-    const B = b === undefined ? '' : this.dataRef(b);
-    const O = `${this.name(i)}.data`;
-    const rule = RULES[node.op];
-    if (rule) return rule.local[s](A, B, O);
-    const api = apiOps.get(node.op);
-    const lf = api?.local_derivatives?.[s === 0 ? "a" : "b"] ?? api?.local_formulas?.[s];
-    if (lf) return String(lf).replace(/\b[ab]\b/g, (m) => (m === 'a' ? A : B));
-    return `∂${this.name(i)}/∂${this.name(s === 0 ? a : b)}`;
+  /** The local derivative of op node i with respect to operand slot s, e.g. `b.data` for `a × b`. */
+  local(i, s, ref = (j) => this.dataRef(j), opts = {}) {
+    const template = opTable.get(this.g.nodes[i].op)?.display_local?.[s];
+    if (template == null) return `∂${this.name(i)}/∂${this.name(this.g.operands[i][s])}`;
+    return fill(template, this.subs(i, ref), opts);
+  }
+
+  /** `∂o/∂n = (1 − o.data²) = (1 − (0.7071)²)`: the local with numbers, where it is more than one value. */
+  localLine(i, s, value) {
+    const template = opTable.get(this.g.nodes[i].op)?.display_local?.[s];
+    if (template == null || isTrivial(template)) return null;
+    const numbers = this.local(i, s, (j) => fmt(this.g.data[j]), { numbers: true });
+    const d = `∂${this.name(i)}/∂${this.name(this.g.operands[i][s])}`;
+    return { kind: 'local', text: `   ${d} = ${this.local(i, s)} = ${numbers} = ${fmt(value)}` };
   }
 
   /** Lines for the player's current position. */
@@ -110,7 +110,7 @@ export class Explainer {
     if (!node.op) {
       out.push({ kind: 'head', text: `forward: ${this.name(i)} = ${fmt(g.data[i])}   — ${roleNote(node.role)}` });
     } else {
-      const numeric = this.formula(i, (j) => p(g.data[j]));
+      const numeric = this.formula(i, (j) => fmt(g.data[j]), { numbers: true });
       out.push({ kind: 'head', text: `forward: ${this.name(i)} = ${this.formula(i)}` });
       out.push({ kind: 'rule', text: `${this.name(i)} = ${numeric} = ${fmt(g.data[i])}` });
     }
@@ -144,6 +144,8 @@ export class Explainer {
       const s = slot < ops.length ? slot : 0;
       slot++;
       const tgt = this.name(j);
+      const local = this.localLine(i, s, g.uLocal[u]);
+      if (local) out.push(local);
       out.push({
         kind: 'rule',
         text: `${tgt}.grad += ${this.local(i, s)} × ${O}.grad = ${p(g.uLocal[u])} × ${p(ogradVal)} = ${fmt(g.uDelta[u])}`,

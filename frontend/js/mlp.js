@@ -3,6 +3,7 @@
  * steps, seed, initialisation, L2 penalty), pre-filled with the seeds' 3-4-4-1 network and its four samples, and the
  * loss-history chart (inline SVG) with a slider over training steps.
  */
+import { fmt } from './format.js';
 
 // micrograd lecture (seeds 001/002): MLP(3, [4, 4, 1]) on four samples, summed squared error.
 export const DEFAULT_SPEC = {
@@ -169,7 +170,7 @@ export class MlpForm {
       `<line class="cursor" x1="${x(k)}" y1="${pad.t}" x2="${x(k)}" y2="${H - pad.b}"/>` +
       `<circle class="dot" cx="${x(k)}" cy="${y(Number.isFinite(h[k]) ? h[k] : hi)}" r="4"/>`;
     svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-    this.sliderOut.textContent = `after ${k} update${k === 1 ? '' : 's'}: loss ${Number.isFinite(h[k]) ? h[k].toFixed(4) : h[k]}`;
+    this.sliderOut.textContent = `after ${k} update${k === 1 ? '' : 's'}: loss ${fmt(h[k])}`;
   }
 }
 

@@ -21,14 +21,6 @@ export function num(x) {
   return Number(x);
 }
 
-/** Python's "%.4f", as draw_dot prints values (nan, inf, -0.0000 included). */
-export function fmt(x) {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (Object.is(x, -0)) return '-0.0000';
-  return x.toFixed(4);
-}
 
 /** Index a Graph JSON once: ids -> indices, operands, consumers, flat update arrays. */
 export function indexGraph(graph) {

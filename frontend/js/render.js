@@ -4,7 +4,7 @@
  * touches only the nodes a step changed (`update`) and the few highlighted elements
  * (`highlight`), so stepping stays cheap at thousands of nodes.
  */
-import { fmt } from './player.js';
+import { fmt, fmtSmall } from './format.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 
@@ -57,10 +57,6 @@ function summaryOf(id, members, g, el) {
   };
 }
 
-/** A magnitude that may be tiny: 4 decimals, or 3 significant digits below 0.001. */
-function fmtSmall(x) {
-  return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : fmt(x);
-}
 
 const READABLE_SCALE = 0.7; // below this, draw_dot's record text is too small to read
 const READABLE_MAX_NODES = 200; // bigger graphs open on the overview

@@ -103,6 +103,8 @@ def page(browser, base_url):  # type: ignore[no-untyped-def]
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
     pg.console_errors = errors
-    pg.set_default_timeout(15_000)
+    # Each run waits on the server's Graphviz layout, seconds when other jobs share the CPU:
+    # 30 s (Playwright's default), not 15.
+    pg.set_default_timeout(30_000)
     yield pg
     ctx.close()

@@ -5,6 +5,7 @@ Screenshots land in tests/artifacts/ (look at them)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from urllib.parse import quote
 
@@ -36,14 +37,26 @@ def open_mlp(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def load(page, source: str = L_SOURCE) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/")
-    page.wait_for_selector('[data-label="a"]')
-    page.fill(tid("source"), source)
-    page.click(tid("run"))
+    """Open the page on `source` through its URL (as a shared link does): no typing, so
+    the test's speed does not depend on how fast the machine takes keystrokes."""
+    page.goto(f"/#mode=expression&source={quote(source, safe='')}")
+    # The server lays the graph out (Graphviz) before it answers: a second for 2,000 nodes
+    # on a quiet machine, many more on a loaded one, hence 60 s rather than the default 15.
     page.wait_for_function(
         "s => document.querySelector('[data-testid=source]').value === s && document.querySelector('[data-node-id]')",
         arg=source,
+        timeout=60_000,
     )
+
+
+def explain_texts(page) -> str:  # type: ignore[no-untyped-def]
+    """The explain panel's text at every position from the start to the end, joined."""
+    page.click(tid("to-start"))
+    texts = [page.inner_text(tid("explain"))]
+    while "off" not in (page.get_attribute(tid("step-next"), "class") or ""):
+        page.click(tid("step-next"))
+        texts.append(page.inner_text(tid("explain")))
+    return "\n".join(texts)
 
 
 def step_until_a_grad(page, want: str = "6.0000", limit: int = 40) -> list[str]:  # type: ignore[no-untyped-def]
@@ -121,12 +134,7 @@ def test_explain_holds_the_numbers(page) -> None:  # type: ignore[no-untyped-def
 
 def test_fan_out_shows_running_sum(page) -> None:  # type: ignore[no-untyped-def]
     load(page, "a = 3.0\nb = a*a\nc = b + a")
-    texts = []
-    page.click(tid("to-start"))
-    while "off" not in (page.get_attribute(tid("step-next"), "class") or ""):
-        page.click(tid("step-next"))
-        texts.append(page.inner_text(tid("explain")))
-    joined = "\n".join(texts)
+    joined = explain_texts(page)
     # a receives 1 (from c = b + a) and 3 + 3 (from b = a*a): the panel shows the running sum
     assert "contribution 1 of 3" in joined
     assert "a.grad = 1.0000 + 3.0000 + 3.0000 = 7.0000" in joined
@@ -317,3 +325,130 @@ def test_big_graph_plays_back_to_the_final_grads(page) -> None:  # type: ignore[
     # zoomed out this far the text is hidden (level of detail): read the DOM text, not innerText
     assert page.text_content('[data-label="x"] [data-field="grad"]') == f"{final:.4f}"
     assert page.console_errors == []
+
+
+SQRT_SOURCE = "x = 2.0\ns = x.sqrt()\nt = x.sin()\ny = s * t"
+
+
+def test_explain_reads_the_op_table(page) -> None:  # type: ignore[no-untyped-def]
+    """A `*` and a `sqrt` step: the forward formula, its numbers and each local derivative
+    are the op table's display templates filled in (GET /api/v1/ops: `{a} × {b}` with
+    locals `{b}`, `{a}`; `sqrt({a})` with local `1 / (2 × {out})`)."""
+    load(page, SQRT_SOURCE)
+    text = explain_texts(page)
+    s, t = math.sqrt(2.0), math.sin(2.0)
+    assert "forward: s = sqrt(x)" in text
+    assert f"s = sqrt(2.0000) = {s:.4f}" in text
+    assert f"y = ({s:.4f}) {TIMES} ({t:.4f}) = {s * t:.4f}" in text
+    # the * step: each operand's local is the other operand's data
+    assert f"s.grad += t.data {TIMES} y.grad = ({t:.4f}) {TIMES} (1.0000) = {t:.4f}" in text
+    assert f"t.grad += s.data {TIMES} y.grad = ({s:.4f}) {TIMES} (1.0000) = {s:.4f}" in text
+    # the sqrt step: the template with references, then with numbers, then the rule
+    local = 1 / (2 * s)
+    assert f"\u2202s/\u2202x = 1 / (2 {TIMES} s.data) = 1 / (2 {TIMES} ({s:.4f})) = {local:.4f}" in text
+    rule = f"x.grad += 1 / (2 {TIMES} s.data) {TIMES} s.grad = ({local:.4f}) {TIMES} ({t:.4f}) = {local * t:.4f}"
+    assert rule in text
+    assert page.console_errors == []
+
+
+def test_explain_follows_a_changed_op_table(page) -> None:  # type: ignore[no-untyped-def]
+    """The panel has no formulas of its own: serve mul a different template and it shows that one."""
+
+    def ops(route) -> None:  # type: ignore[no-untyped-def]
+        table = route.fetch().json()
+        for op in table:
+            if op["name"] == "mul":
+                op["display"], op["display_local"] = "{a} \u00b7 {b}", ["d/da[{b}]", "d/db[{a}]"]
+        route.fulfill(json=table)
+
+    page.route("**/api/v1/ops", ops)
+    load(page, SQRT_SOURCE)
+    text = explain_texts(page)
+    assert "forward: y = s \u00b7 t" in text
+    assert f"s.grad += d/da[t.data] {TIMES} y.grad" in text
+    assert page.console_errors == []
+
+
+def test_op_table_failure_shows_a_message(page) -> None:  # type: ignore[no-untyped-def]
+    page.route("**/api/v1/ops", lambda route: route.abort())
+    load(page, SQRT_SOURCE)
+    err = page.locator(tid("error"))
+    err.wait_for(state="visible")
+    assert "op table" in err.inner_text()
+    page.click(tid("to-end"))  # the graph and stepping still work, formulas or not
+    assert field(page, "x", "grad") == f"{math.sin(2) / (2 * math.sqrt(2)) + math.sqrt(2) * math.cos(2):.4f}"
+    assert page.inner_text(tid("explain")).strip()
+    assert not [e for e in page.console_errors if e.startswith("uncaught")]
+
+
+def hand_written_network(samples: int = 16) -> tuple[str, float]:
+    """A 3-4-1 tanh network written out line by line over `samples` samples with a
+    squared-error loss, as a student might paste it; returns the source and its loss."""
+    lines = ["# a 3-4-1 tanh network, written out by hand", ""]
+    env: dict[str, float] = {}
+
+    def let(name: str, expr: str, value: float) -> None:
+        lines.append(f"{name} = {expr}")
+        env[name] = value
+
+    lines.append("# parameters")
+    for j in range(4):
+        for k in range(3):
+            w = round(0.1 * ((j * 3 + k) % 7) - 0.3, 2)
+            let(f"w{j}_{k}", str(w), w)
+        let(f"b{j}", str(round(0.05 * j - 0.1, 2)), round(0.05 * j - 0.1, 2))
+        let(f"v{j}", str(round(0.2 * j - 0.3, 2)), round(0.2 * j - 0.3, 2))
+    let("c", "0.1", 0.1)
+    for s in range(samples):
+        lines += ["", f"# sample {s}"]
+        x = [round(((s * 3 + k) % 5) * 0.5 - 1.0, 2) for k in range(3)]
+        y = 1.0 if s % 2 == 0 else -1.0
+        for k in range(3):
+            let(f"x{s}_{k}", str(x[k]), x[k])
+        for j in range(4):
+            terms = [f"w{j}_{k} * x{s}_{k}" for k in range(3)]
+            z = sum(env[f"w{j}_{k}"] * x[k] for k in range(3)) + env[f"b{j}"]
+            let(f"z{s}_{j}", " + ".join(terms) + f" + b{j}", z)
+            let(f"h{s}_{j}", f"z{s}_{j}.tanh()", math.tanh(z))
+        o = math.tanh(sum(env[f"v{j}"] * env[f"h{s}_{j}"] for j in range(4)) + env["c"])
+        let(f"o{s}", "(" + " + ".join(f"v{j} * h{s}_{j}" for j in range(4)) + " + c).tanh()", o)
+        let(f"e{s}", f"(o{s} {'-' if y > 0 else '+'} 1.0) ** 2", (o - y) ** 2)
+    lines.append("")
+    let("loss", " + ".join(f"e{s}" for s in range(samples)), sum(env[f"e{s}"] for s in range(samples)))
+    return "\n".join(lines), env["loss"]
+
+
+def test_pasting_a_long_program_runs_it(page) -> None:  # type: ignore[no-untyped-def]
+    """The one test that puts text into the editor as a user does: a ~280-line program,
+    typed in by Playwright (one input event per line and one per newline), run with
+    Ctrl+Enter; then the arrow keys step playback, since running hands focus back."""
+    source, loss = hand_written_network()
+    assert len(source.splitlines()) > 250
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    # ~560 input events: about 1 s on a quiet machine; 60 s leaves room for a loaded CI box
+    page.fill(tid("source"), source, timeout=60_000)
+    assert page.inner_text(".gutter div:last-child") == str(len(source.splitlines()))
+    page.press(tid("source"), "Control+Enter")
+    page.wait_for_selector('[data-label="loss"]', timeout=60_000)  # 740 nodes to lay out: see load()
+    assert re.fullmatch(r"forward (\d+)/\1", page.inner_text(tid("step-label")))
+    page.keyboard.press("ArrowRight")  # the editor let go of the keys: this steps playback
+    assert page.inner_text(tid("step-label")).startswith("backward 0/")
+    assert page.input_value(tid("source")) == source
+    page.keyboard.press("End")
+    # a graph this big opens zoomed out, its text hidden (level of detail): read the DOM text
+    assert page.text_content('[data-label="loss"] [data-field="data"]') == f"{loss:.4f}"
+    assert page.text_content('[data-label="loss"] [data-field="grad"]') == "1.0000"
+    assert page.console_errors == []
+
+
+def test_escape_leaves_the_editor_for_the_player(page) -> None:  # type: ignore[no-untyped-def]
+    load(page)
+    page.click(tid("source"))
+    label = page.inner_text(tid("step-label"))
+    page.keyboard.press("ArrowRight")  # moves the caret, not playback
+    assert page.inner_text(tid("step-label")) == label
+    page.keyboard.press("Escape")
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text(tid("step-label")) != label
+    assert page.input_value(tid("source")) == L_SOURCE

@@ -1,0 +1,127 @@
+/**
+ * What the graph stage shows: which layout view (every node / neurons / layers) is drawn,
+ * opening a collapsed box one level down, the current step's highlight, and the inspector
+ * card of a clicked node. Drawing itself is GraphView's (render.js); the text of the card
+ * is the Explainer's.
+ */
+import { perf } from './playback.js';
+import { GraphView } from './render.js';
+
+const $ = (sel) => document.querySelector(sel);
+const VIEW_NAMES = { full: 'every node', neuron: 'neurons', layer: 'layers' };
+
+export class Views {
+  /** @param {{onDraw: (name: string) => void}} hooks  told after a view is drawn (URL, per-mode memory) */
+  constructor({ onDraw }) {
+    this.onDraw = onDraw;
+    this.graphView = new GraphView($('#graph'), { onNodeClick: (i) => this.inspect(i), onGroupClick: (id) => this.expand(id) });
+    this.bar = $('#views');
+    this.empty = $('#empty');
+    this.card = $('#inspector');
+    this.name = null;
+    this.inspected = -1;
+    this.card.querySelector('.close').addEventListener('click', () => this.closeInspector());
+    $('#fit').addEventListener('click', () => this.graphView.fit());
+    $('#zoom-in').addEventListener('click', () => this.graphView.zoomBy(1.25));
+    $('#zoom-out').addEventListener('click', () => this.graphView.zoomBy(0.8));
+  }
+
+  /**
+   * Show a new graph: the view bar for its layout's views, then viewName if it has it,
+   * else `preferred`, else its first view; a graph without a drawable view gets a message.
+   */
+  load({ graph, g, player, explainer }, { viewName = null, preferred = null } = {}) {
+    Object.assign(this, { graph, g, player, explainer });
+    this.closeInspector();
+    const views = graph.layout?.views || {};
+    const names = Object.keys(VIEW_NAMES).filter((v) => views[v]);
+    this.bar.replaceChildren(...(names.length > 1 ? names.map((v) => this.viewButton(v)) : []));
+    this.bar.hidden = names.length < 2;
+    this.empty.hidden = true;
+    const chosen = names.includes(viewName) ? viewName : names.includes(preferred) ? preferred : names[0];
+    if (chosen) return this.draw(chosen);
+    this.name = null;
+    this.graphView.vp?.remove();
+    this.graphView.vp = null;
+    this.empty.hidden = false;
+    this.empty.textContent = graph.layout
+      ? `This graph has ${graph.nodes.length.toLocaleString()} nodes: too many to draw. Stepping and the explain panel still work.`
+      : 'The server sent no layout for this graph.';
+  }
+
+  viewButton(v) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = VIEW_NAMES[v];
+    b.dataset.view = v;
+    b.title = `Show the ${b.textContent} view`;
+    b.addEventListener('click', () => this.draw(v));
+    return b;
+  }
+
+  draw(name) {
+    this.name = name;
+    const t0 = performance.now();
+    this.graphView.draw(this.graph.layout.views[name], this.g);
+    this.graphView.updateAll(this.player);
+    perf.draws.push({ nodes: this.graph.nodes.length, ms: performance.now() - t0 });
+    for (const b of this.bar.children) b.classList.toggle('on', b.dataset.view === name);
+    this.onDraw(name);
+  }
+
+  /** Redraw what a step changed, the step's highlight, and the open inspector card. */
+  update(changed) {
+    const gv = this.graphView;
+    const p = this.player;
+    if (gv.vp) {
+      gv.update(p, changed);
+      const c = p.current();
+      gv.highlight(c.node, c.phase === 'backward' ? p.currentTargets() : [], c.phase);
+      if (c.node >= 0) gv.ensureVisible(c.node); // pans only when the step's node is off-screen
+    }
+    if (this.inspected >= 0) this.inspect(this.inspected);
+  }
+
+  /**
+   * Open a collapsed box one level down: a layer into the neuron view, a neuron (or the
+   * input or loss box) into the every-node view, centred on what it stood for.
+   */
+  expand(groupId) {
+    const views = this.graph?.layout?.views || {};
+    const members = views[this.name]?.nodes.find((n) => n.id === groupId)?.members || [];
+    const target = this.name === 'layer' && views.neuron ? 'neuron' : views.full ? 'full' : null;
+    if (!target || !members.length) return;
+    this.draw(target);
+    // the box to centre on: in the neuron view a neuron of the layer (or the same box),
+    // in the full view the last node the group made (a neuron's output)
+    const { idx } = this.g;
+    const last = members.reduce((a, b) => (idx.get(b) > idx.get(a) ? b : a));
+    const inside = (id) => id === groupId || id.startsWith(`${groupId}/`);
+    const to = target === 'full' ? last : this.graphView.view.nodes.find((n) => inside(n.id))?.id || last;
+    this.graphView.focus(to);
+    if (target === 'full') this.inspect(idx.get(last));
+  }
+
+  inspect(i) {
+    if (i == null || i < 0 || !this.explainer) return;
+    this.inspected = i;
+    const rows = this.explainer.inspect(this.player, i);
+    this.card.querySelector('dl').replaceChildren(...rows.flatMap(([k, v]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      return [dt, dd];
+    }));
+    this.card.hidden = false;
+  }
+
+  closeInspector() {
+    this.inspected = -1;
+    this.card.hidden = true;
+  }
+
+  fitSoon() {
+    requestAnimationFrame(() => this.graphView.fit());
+  }
+}
