@@ -44,12 +44,13 @@ def child(graph: str, engine: str, runs: int) -> None:
     }
     build = builders[graph]()
     if engine == "gradwalk":
-        from gradwalk import Value, fresh_tape
+        from gradwalk import Value
+        from gradwalk.engine import reachable
 
         for _ in range(runs):
-            with fresh_tape() as tape:
-                build(Value).backward()
-                nodes = len(tape)
+            root = build(Value)
+            root.backward()
+            nodes = len(reachable(root))
     else:
         from micrograd.engine import Value as MgValue
 

@@ -11,10 +11,9 @@ from typing import Any
 
 from .engine import Value
 from .nn import MLP, Layer, Module, Neuron
-from .tape import fresh_tape
 from .trace import trace
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "Value", "draw_dot", "fresh_tape", "trace"]
+__all__ = ["MLP", "Layer", "Module", "Neuron", "Value", "draw_dot", "trace"]
 __version__ = "0.1.0"
 
 
