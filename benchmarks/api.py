@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/api.py [--requests 400] [--runs 3]
 
-Prints p50/p99 (best of --runs) for the seeds' L expression without layout and for a
+Prints p50/p99 (best of --runs) for the lecture's L expression without layout and for a
 10,000-node expression, sequentially and with 8 concurrent clients, against the
 issue's targets (L: p50 <= 3 ms, p99 <= 15 ms; 10,000 nodes: p50 <= 60 ms).
 """

@@ -1,4 +1,4 @@
-"""The expression language (SPEC §2) on its own, without the web layer."""
+"""The expression language (README, "The expression language") on its own, without the web layer."""
 
 from __future__ import annotations
 
@@ -433,7 +433,7 @@ def test_signed_literal_exponent_is_a_constant(exponent: str, value: float) -> N
 def test_named_or_computed_exponent_still_gets_a_gradient() -> None:
     g = result("x = 3.0\nk = 2.0\ny = x**-k")
     assert g["by_label"]["k"]["grad"] == pytest.approx(-(3.0**-2.0) * math.log(3.0))
-    g = result("x = 3.0\ny = x**-2**2")  # -(2**2): an operation on constants, as SPEC §2's -2**2
+    g = result("x = 3.0\ny = x**-2**2")  # -(2**2): an operation on constants, as Python's -2**2
     assert out("x = 3.0\ny = x**-2**2") == 3.0**-4 and [n["op"] for n in g["nodes"]].count("neg") == 1
 
 

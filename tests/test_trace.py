@@ -1,4 +1,4 @@
-"""gradwalk.trace: the Graph JSON of SPEC §3, its invariants on random graphs, and
+"""gradwalk.trace: the Graph JSON of docs/api.md, its invariants on random graphs, and
 gradients against central finite differences (hypothesis)."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Small 2-D (and the seeds' 3-D) training sets, generated deterministically from a seed.
+"""Small 2-D (and the lecture's 3-D) training sets, generated deterministically from a seed.
 
 No downloads and no numpy: each preset draws from its own `random.Random(seed)`, so a
 name and a seed give the same samples on every machine. Binary sets label samples
-+1/-1 (the seeds' targets and micrograd's hinge demo); the multi-class set labels
++1/-1 (the lecture's targets and micrograd's hinge demo); the multi-class set labels
 them 0..classes-1. `targets_for` converts labels to what a loss expects.
 """
 

@@ -3,7 +3,7 @@
 `preds` is one list of output Values per sample. Every node a loss creates (targets
 and other constants included) carries the group "loss".
 
-- sse: sum over samples and outputs of (y_pred - y)**2 (the seeds' loss)
+- sse: sum over samples and outputs of (y_pred - y)**2 (the lecture's loss)
 - mse: sse divided by samples x outputs
 - cross_entropy: softmax over the outputs, mean negative log-likelihood; targets are
   class indices. Each sample's logits are shifted by their max (a constant, so no

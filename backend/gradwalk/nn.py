@@ -1,14 +1,14 @@
 """Neurons, layers and MLPs with micrograd's API, on gradwalk's `Value`.
 
     >>> from gradwalk.nn import MLP
-    >>> net = MLP(3, [4, 4, 1], seed=0)       # the seeds' network, same weights on every machine
+    >>> net = MLP(3, [4, 4, 1], seed=0)       # the lecture's network, same weights on every machine
     >>> out = net([2.0, 3.0, -1.0]); out.backward()
     >>> len(net.parameters())
     41
 
 Differences from micrograd, all optional: hidden and output activations
-(tanh, relu, sigmoid, linear; tanh/tanh as in the seeds), initialisation
-("uniform" in [-1, 1] as in the seeds, "he" or "xavier" normal as in seed 003, or
+(tanh, relu, sigmoid, linear; tanh/tanh as in the lecture), initialisation
+("uniform" in [-1, 1] as in the lecture, "he" or "xavier" normal as in the numpy classifier of the course, or
 explicit `initial_parameters` in `parameters()` order), a private `random.Random(seed)`
 so a seed gives the same network everywhere, and names: parameters are labelled
 `layer{i}.neuron{j}.w{k}` / `.b` and every node a neuron creates carries the group
@@ -60,7 +60,7 @@ def parameter_count(nin: int, nouts: Sequence[int]) -> int:
 def initial_values(nin: int, nouts: Sequence[int], init: str = "uniform", seed: int | None = None) -> list[float]:
     """Initial parameters, flat in `parameters()` order, from a private RNG.
 
-    uniform: every weight and bias uniform in [-1, 1] (the seeds' Neuron, weights then bias).
+    uniform: every weight and bias uniform in [-1, 1] (the lecture's Neuron, weights then bias).
     he: weights normal * sqrt(2 / fan_in), biases 0 (seed 003's ReLU gain).
     xavier: weights normal * sqrt(2 / (fan_in + fan_out)) (Glorot; torch.nn.init.xavier_normal_), biases 0.
     """

@@ -1,4 +1,4 @@
-"""A root Value -> the Graph JSON of SPEC section 3: nodes, edges, forward order and
+"""A root Value -> the Graph JSON (docs/api.md, "Graph JSON"): nodes, edges, forward order and
 the step-by-step backward trace, with the chain-rule numbers of every update.
 
     >>> from gradwalk import Value
@@ -177,7 +177,7 @@ def variables(rec: Recording, names: dict[str, Value]) -> dict[str, str]:
 
 
 def trace(root: Value) -> Json:
-    """Graph JSON of `root`: see the module docstring and SPEC section 3."""
+    """Graph JSON of `root`: see the module docstring and docs/api.md."""
     return graph(root)
 
 

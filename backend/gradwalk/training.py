@@ -42,7 +42,7 @@ class SpecError(ValueError):
 
 @dataclass
 class MLPSpec:
-    """What to build and train (SPEC section 4). Either inputs/targets or a dataset name."""
+    """What to build and train (docs/api.md, "MLP"). Either inputs/targets or a dataset name."""
 
     nin: int | None = None
     layers: list[int] = field(default_factory=lambda: [4, 4, 1])
@@ -332,7 +332,7 @@ def training_warnings(history: Sequence[float], learning_rate: float) -> list[st
 
 
 def train(spec: MLPSpec | Problem, limits: Limits | None = None) -> Json:
-    """Check, train and trace: Graph JSON plus "loss", "history" and "parameters" (SPEC section 4)."""
+    """Check, train and trace: Graph JSON plus "loss", "history" and "parameters" (docs/api.md, "MLP")."""
     p = spec if isinstance(spec, Problem) else resolve(spec, limits)
     values, history = sgd(p)
     root, net = build_loss(p, values)  # this is the graph returned

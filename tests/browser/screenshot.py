@@ -1,4 +1,4 @@
-"""Take docs/screenshot.png of the real page: the seeds' L graph, stepped to the backward
+"""Take docs/screenshot.png of the real page: the lecture's L graph, stepped to the backward
 step that finishes a.grad, explain panel showing the chain rule.
 
     .venv/bin/python -m tests.browser.screenshot [--width 1600 --height 900] [--out docs/screenshot.png]

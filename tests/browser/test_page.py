@@ -1,4 +1,4 @@
-"""The page in a real browser: the seeds' L graph stepped through backprop, undo, the
+"""The page in a real browser: the lecture's L graph stepped through backprop, undo, the
 explain panel's arithmetic, permalinks, error lines, MLP mode, and no console errors.
 Screenshots land in tests/artifacts/ (look at them)."""
 

@@ -1,4 +1,4 @@
-"""The expression language of SPEC §2: tokenizer, parser and interpreter, never Python's eval.
+"""The expression language (README, "The expression language"): tokenizer, parser and interpreter, never Python's eval.
 
 >>> from gradwalk.language import run
 >>> r = run("a = 2.0; b = -3.0; L = a*b + a")

@@ -4,7 +4,7 @@ Operators go through `Value`'s operators (which read the op table); functions an
 methods resolve through FUNCTION_TABLE, a fixed dict built from the op table's
 names. Nothing here looks up a Python attribute by a name the user wrote.
 
-Semantics (SPEC §2): a number bound to a name is one input leaf with that label;
+Semantics (README, "The expression language"): a number bound to a name is one input leaf with that label;
 every literal used in an operation is a "const" leaf (no gradient); an operation
 result bound to a name is labelled with it unless it already has a label. The
 interpreter counts the nodes every instruction makes and checks the count before

@@ -1,4 +1,4 @@
-"""Positions for the page: the `"layout"` object of a graph response (contracts.md).
+"""Positions for the page: the `"layout"` object of a graph response (docs/api.md, "Graph JSON").
 
     compute_layout(graph, dot_max_nodes=1500, dot_timeout=10.0) -> {"engine", "views"}
 

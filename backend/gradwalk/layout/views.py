@@ -40,7 +40,7 @@ OP_H, OP_MIN_W = 36.0, 44.0
 GROUP_H, GROUP_MIN_W = 48.0, 230.0
 
 # Individually drawn nodes in the neuron view before the inputs collapse into one box:
-# the seeds' 4 samples x 3 inputs stay visible, 100 samples of moons would be a wall.
+# the lecture's 4 samples x 3 inputs stay visible, 100 samples of moons would be a wall.
 NEURON_KEEP_MAX = 64
 
 
