@@ -26,7 +26,7 @@ from typing import Any
 from micrograd.engine import Value as MgValue
 
 from gradwalk import Value as GwValue
-from gradwalk.engine import reachable
+from gradwalk import fresh_tape
 from gradwalk.trace import dumps, graph, record
 
 sys.setrecursionlimit(1_000_000)  # micrograd's recursive topological sort needs it
@@ -101,35 +101,38 @@ def run_micrograd(build: Builder, collector: bool) -> tuple[float, int]:
 
 def run_gradwalk(build: Builder, record_trace: bool) -> tuple[float, int]:
     gc.collect()
-    t0 = time.perf_counter()
-    root = build(GwValue)
-    if record_trace:
-        record(root)  # the backward sweep that the trace keeps (fresh grads, reached nodes)
-    else:
-        root.backward()
-    elapsed = time.perf_counter() - t0
-    nodes = len(reachable(root))
+    with fresh_tape() as tape:
+        t0 = time.perf_counter()
+        root = build(GwValue)
+        if record_trace:
+            record(root)  # the backward sweep that the trace keeps (fresh grads, reached nodes)
+        else:
+            root.backward()
+        elapsed = time.perf_counter() - t0
+        nodes = len(tape)
     return elapsed, nodes
 
 
 def graph_json_seconds(build: Builder) -> float:
     """Turning a recorded sweep into the Graph JSON bytes the API sends."""
     gc.collect()
-    root = build(GwValue)
-    rec = record(root)
-    t0 = time.perf_counter()
-    dumps(graph(root, rec))
-    return time.perf_counter() - t0
+    with fresh_tape():
+        root = build(GwValue)
+        rec = record(root)
+        t0 = time.perf_counter()
+        dumps(graph(root, rec))
+        return time.perf_counter() - t0
 
 
 def bytes_per_node(build: Builder) -> float:
     gc.collect()
-    tracemalloc.start()
-    root = build(GwValue)
-    root.backward()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / len(reachable(root))
+    with fresh_tape() as tape:
+        tracemalloc.start()
+        root = build(GwValue)
+        root.backward()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return peak / len(tape)
 
 
 def best(fn: Callable[[], tuple[float, int]], repeats: int) -> tuple[float, int]:

@@ -44,13 +44,12 @@ def child(graph: str, engine: str, runs: int) -> None:
     }
     build = builders[graph]()
     if engine == "gradwalk":
-        from gradwalk import Value
-        from gradwalk.engine import reachable
+        from gradwalk import Value, fresh_tape
 
         for _ in range(runs):
-            root = build(Value)
-            root.backward()
-            nodes = len(reachable(root))
+            with fresh_tape() as tape:
+                build(Value).backward()
+                nodes = len(tape)
     else:
         from micrograd.engine import Value as MgValue
 

@@ -28,6 +28,7 @@ from gradwalk.layout import CACHE, compute_layout, drawn_boxes
 from gradwalk.layout.dot import DotFailed, dot_binary, dot_layout
 from gradwalk.layout.layered import layered_layout
 from gradwalk.layout.views import full_drawing
+from gradwalk.tape import fresh_tape
 from gradwalk.trace import trace
 
 SIZES = (100, 300, 1_000, 3_000, 10_000, 50_000)
@@ -41,31 +42,32 @@ def random_graph(n: int, seed: int = 0) -> dict:
     recent value (so the graph is a DAG, not a tree); leaves are mixed in.
     """
     rng = random.Random(seed)
-    unused = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(4)]
-    recent = list(unused)
-    made = len(unused)
+    with fresh_tape():
+        unused = [Value(rng.uniform(-2, 2), label=f"x{i}") for i in range(4)]
+        recent = list(unused)
+        made = len(unused)
 
-    def take() -> Value:
-        if rng.random() < 0.1:
-            return recent[-1 - rng.randrange(min(len(recent), 20))]
-        return unused.pop(len(unused) - 1 - rng.randrange(min(len(unused), 6)))
+        def take() -> Value:
+            if rng.random() < 0.1:
+                return recent[-1 - rng.randrange(min(len(recent), 20))]
+            return unused.pop(len(unused) - 1 - rng.randrange(min(len(unused), 6)))
 
-    while made < n - 1:
-        r = rng.random()
-        if r < 0.35 or len(unused) < 2:
-            v = Value(rng.uniform(-2, 2), label=f"w{made}")
-        elif r < 0.5:
-            v = take().tanh()
-        else:
-            a, b = take(), take()
-            v = a + b if r < 0.75 else a * b
-        made += 1
-        unused.append(v)
-        recent.append(v)
-    total = unused.pop()
-    while unused:
-        total = total + unused.pop()
-    return trace(total)
+        while made < n - 1:
+            r = rng.random()
+            if r < 0.35 or len(unused) < 2:
+                v = Value(rng.uniform(-2, 2), label=f"w{made}")
+            elif r < 0.5:
+                v = take().tanh()
+            else:
+                a, b = take(), take()
+                v = a + b if r < 0.75 else a * b
+            made += 1
+            unused.append(v)
+            recent.append(v)
+        total = unused.pop()
+        while unused:
+            total = total + unused.pop()
+        return trace(total)
 
 
 def best(fn, repeat: int) -> float:

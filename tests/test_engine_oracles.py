@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from gradwalk import fresh_tape
+
 from .oracles.backends import FUNCTIONS, GradwalkBackend, MicrogradBackend, MicrogradLacks
 from .oracles.compare import same
 from .oracles.engine_cases import CASES, KNOWN_DISAGREEMENTS, fingerprint, from_golden, functions_used, micrograd_gap
@@ -33,9 +35,10 @@ def torch_params() -> list[Any]:
 
 def gradwalk_result(name: str) -> tuple[float, dict[str, float]]:
     leaves, build, _ = CASES[name]
-    backend = GradwalkBackend()
-    values = {k: backend.leaf(k, x) for k, x in leaves.items()}
-    return backend.result(build(backend, values))
+    with fresh_tape():
+        backend = GradwalkBackend()
+        values = {k: backend.leaf(k, x) for k, x in leaves.items()}
+        return backend.result(build(backend, values))
 
 
 def test_golden_file_matches_case_list() -> None:

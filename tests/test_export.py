@@ -18,6 +18,7 @@ from gradwalk import Value
 from gradwalk.api.main import app
 from gradwalk.api.settings import get_settings
 from gradwalk.export import GraphvizUnavailable, draw_dot, escape_record, render, to_dot
+from gradwalk.tape import fresh_tape
 from gradwalk.trace import trace
 
 from .lecture import lecture_values
@@ -69,7 +70,8 @@ def dot_svg(source: str) -> str:
 
 
 def test_dot_source_is_draw_dots() -> None:
-    graph = trace(lecture_root())
+    with fresh_tape():
+        graph = trace(lecture_root())
     src = to_dot(graph)
     assert src.startswith("digraph {") and "rankdir=LR" in src
     records = re.findall(r'label="\{ (\S*) \| data (\S+) \| grad (\S+) \}", shape=record', src)
@@ -103,7 +105,8 @@ def test_seed_L_export_shows_draw_dots_records() -> None:
     ids=["lecture", "tanh-by-hand", "non-finite", "special-chars"],
 )
 def test_svg_contains_every_label_and_value(build: Any) -> None:
-    graph = trace(build())
+    with fresh_tape():
+        graph = trace(build())
     src = to_dot(graph)
     svg = dot_svg(src)
     assert render(src, "svg", 30.0).decode() == svg  # render() is dot -Tsvg with a timeout
@@ -119,21 +122,24 @@ def test_svg_contains_every_label_and_value(build: Any) -> None:
 
 
 def test_non_finite_numbers_print_as_nan_and_inf() -> None:
-    z = Value(0.0, label="z")
-    src = to_dot(trace(z.log() * 0))
+    with fresh_tape():
+        z = Value(0.0, label="z")
+        src = to_dot(trace(z.log() * 0))
     assert "data -inf" in src and "data nan" in src
 
 
 def test_record_labels_are_escaped() -> None:
     assert escape_record('a{b}|<c>"d"\\e') == 'a\\{b\\}\\|\\<c\\>\\"d\\"\\\\e'
-    v = Value(1.0, label='x"}\n{y')
-    src = to_dot(trace(v * 2))
+    with fresh_tape():
+        v = Value(1.0, label='x"}\n{y')
+        src = to_dot(trace(v * 2))
     assert 'label="{ x\\"\\} \\{y | data' in src
 
 
 @needs_dot
 def test_png_render() -> None:
-    png = render(to_dot(trace(lecture_root())), "png", 30.0)
+    with fresh_tape():
+        png = render(to_dot(trace(lecture_root())), "png", 30.0)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
 
@@ -147,10 +153,11 @@ def test_render_without_dot_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: An
 
 
 def test_draw_dot_is_a_digraph_like_micrographs() -> None:
-    L = lecture_root()
-    before = draw_dot(L)
-    L.backward()
-    after = draw_dot(L)
+    with fresh_tape():
+        L = lecture_root()
+        before = draw_dot(L)
+        L.backward()
+        after = draw_dot(L)
     assert isinstance(after, graphviz.Digraph)
     assert "rankdir=LR" in after.source
     got = re.findall(r'label="\{ (\S*) \| data (\S+) \| grad (\S+) \}" shape=record', after.source)
@@ -161,16 +168,18 @@ def test_draw_dot_is_a_digraph_like_micrographs() -> None:
 
 @needs_dot
 def test_draw_dot_renders_inline_in_jupyter() -> None:
-    L = lecture_root()
-    L.backward()
-    bundle = draw_dot(L)._repr_mimebundle_()
+    with fresh_tape():
+        L = lecture_root()
+        L.backward()
+        bundle = draw_dot(L)._repr_mimebundle_()
     assert svg_records(bundle["image/svg+xml"]) == SEED_RECORDS
 
 
 def test_package_exports_draw_dot() -> None:
     import gradwalk
 
-    assert isinstance(gradwalk.draw_dot(lecture_root()), graphviz.Digraph)
+    with fresh_tape():
+        assert isinstance(gradwalk.draw_dot(lecture_root()), graphviz.Digraph)
 
 
 # ------------------------------------------------------------------ routes

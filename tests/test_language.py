@@ -7,13 +7,15 @@ import time
 
 import pytest
 
+from gradwalk import fresh_tape
 from gradwalk.language import SourceError, run
 from gradwalk.trace import trace
 
 
 def result(source: str, output: str | None = None, **limits: int) -> dict:  # type: ignore[type-arg]
-    r = run(source, output, **limits)
-    g = trace(r.output)
+    with fresh_tape():
+        r = run(source, output, **limits)
+        g = trace(r.output)
     g["output_node"] = next(n for n in g["nodes"] if n["id"] == g["output"])
     g["by_label"] = {n["label"]: n for n in g["nodes"] if n["label"]}
     return g
@@ -24,7 +26,7 @@ def out(source: str) -> float:
 
 
 def error(source: str, **kw: object) -> SourceError:
-    with pytest.raises(SourceError) as info:
+    with fresh_tape(), pytest.raises(SourceError) as info:
         run(source, **kw)  # type: ignore[arg-type]
     return info.value
 
@@ -160,7 +162,8 @@ def test_comments_blank_lines_semicolons_and_continuations() -> None:
 
 
 def test_huge_literal_is_infinity_with_warning() -> None:
-    r = run("x = 1e999; y = x * 2")
+    with fresh_tape():
+        r = run("x = 1e999; y = x * 2")
     assert math.isinf(r.output.data) and any("1e999" in w for w in r.warnings)
 
 
@@ -305,6 +308,42 @@ def test_node_budget_error_position_is_the_instruction_that_passes_it() -> None:
     assert (e.type, e.line, e.column) == ("limit.nodes", 3, 1)
 
 
+def _compacting_tape(at: int):  # type: ignore[no-untyped-def]
+    """A fresh tape that compacts early, when the engine has such a tape (it drops dead nodes and renumbers)."""
+    ctx = fresh_tape()
+    tape = ctx.__enter__()
+    if not hasattr(tape, "compact_at"):
+        ctx.__exit__(None, None, None)
+        pytest.skip("the engine's storage has no compaction threshold to lower")
+    tape.compact_at = at
+    return ctx
+
+
+def test_compaction_mid_program_keeps_the_node_budget() -> None:
+    dead = "u = " + "*".join(["x"] * 30) + "\nu = x + 1\n"  # 29 nodes that nothing keeps alive, then 2
+    source = "x = 1.0\n" + dead + "y = Value(1.0) + " + "*".join(["x"] * 41)  # 1 + 29 + 2 + 1 + 40 + 1 = 74
+    ctx = _compacting_tape(20)
+    try:
+        with pytest.raises(SourceError) as info:
+            run(source, max_nodes=50)
+    finally:
+        ctx.__exit__(None, None, None)
+    assert info.value.type == "limit.nodes"
+
+
+def test_compaction_mid_statement_keeps_the_bound_name_as_label() -> None:
+    source = "x = 1.0\nu = " + "*".join(["x"] * 30) + "\nu = x + 1\ny = x*3 + Value(2.0)\nz = y\nz"
+    ctx = _compacting_tape(20)
+    try:
+        r = run(source)
+        assert r.output.label == "y" and r.output_name == "z" and r.output.data == 5.0
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------- line breaks: \r\n, \n and a lone \r are one each
+
+
 @pytest.mark.parametrize("nl", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 def test_every_line_break_style_ends_comments_and_lines(nl: str) -> None:
     src = nl.join(["a = 1 # note", "b = a*2  # another", "c = (b +", "  a)", "d = c + \\", "  1", ""])
@@ -389,8 +428,9 @@ def test_byte_order_mark_elsewhere_is_refused(source: str, line: int, column: in
     ],
 )
 def test_value_arguments_python_accepts(source: str, data: float, label: str) -> None:
-    v = run(source).output
-    assert (v.data, v.label) == (data, label)
+    with fresh_tape():
+        v = run(source).output
+        assert (v.data, v.label) == (data, label)
 
 
 @pytest.mark.parametrize(

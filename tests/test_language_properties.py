@@ -13,6 +13,7 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gradwalk import fresh_tape
 from gradwalk.language import run
 from gradwalk.trace import trace
 
@@ -54,7 +55,8 @@ def programs(draw: st.DrawFn) -> tuple[str, dict[str, float]]:
 
 def evaluate(body: str, inputs: dict[str, float]) -> tuple[float, dict[str, float]]:
     source = "\n".join(f"{n} = {v!r}" for n, v in inputs.items()) + "\n" + body
-    g = trace(run(source).output)
+    with fresh_tape():
+        g = trace(run(source).output)
     out = next(n for n in g["nodes"] if n["id"] == g["output"])
     grads = {n["label"]: n["grad"] for n in g["nodes"] if n["role"] == "input"}
     return out["data"], {k: grads.get(k, 0.0) for k in inputs}

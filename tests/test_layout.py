@@ -18,6 +18,7 @@ from gradwalk.api.routes.mlp import MLPRequest, mlp_graph
 from gradwalk.layout import CACHE, compute_layout
 from gradwalk.layout.layered import layered_layout
 from gradwalk.layout.views import Drawing
+from gradwalk.tape import fresh_tape
 from gradwalk.trace import trace
 
 from .lecture import lecture_values
@@ -34,40 +35,44 @@ TOL = 1.5  # px
 
 def lecture_graph() -> Json:
     """The seeds' L = (a*b + c) * f."""
-    return trace(lecture_values()["L"])
+    with fresh_tape():
+        return trace(lecture_values()["L"])
 
 
 def shared_graph() -> Json:
     """Repeated operands (a*a), unary ops, constants, a value used far downstream, a non-finite value."""
-    a = Value(1.5, label="a")
-    x = a * a
-    y = (x + 1).tanh() * a
-    z = (y - a).exp() + (a / 0).relu()
-    return trace((z + x**2).log())
+    with fresh_tape():
+        a = Value(1.5, label="a")
+        x = a * a
+        y = (x + 1).tanh() * a
+        z = (y - a).exp() + (a / 0).relu()
+        return trace((z + x**2).log())
 
 
 def mixed_graph(n: int, seed: int) -> Json:
     """A deterministic pseudo-random expression of about n nodes with sharing and unary ops."""
-    vals = [Value(float(i % 7) - 3.0, label=f"x{i}") for i in range(3)]
-    state = seed
-    while len(vals) < n // 2:
-        state = (state * 1103515245 + 12345) % (1 << 31)
-        a = vals[-1 - state % min(len(vals), 9)]
-        b = vals[-1 - (state >> 8) % min(len(vals), 5)]
-        r = (state >> 16) % 4
-        vals.append(a + b if r == 0 else a * b if r == 1 else (a - b).tanh() if r == 2 else a * Value(0.5))
-    total = vals[0]
-    for v in vals[1:]:
-        total = total + v
-    return trace(total)
+    with fresh_tape():
+        vals = [Value(float(i % 7) - 3.0, label=f"x{i}") for i in range(3)]
+        state = seed
+        while len(vals) < n // 2:
+            state = (state * 1103515245 + 12345) % (1 << 31)
+            a = vals[-1 - state % min(len(vals), 9)]
+            b = vals[-1 - (state >> 8) % min(len(vals), 5)]
+            r = (state >> 16) % 4
+            vals.append(a + b if r == 0 else a * b if r == 1 else (a - b).tanh() if r == 2 else a * Value(0.5))
+        total = vals[0]
+        for v in vals[1:]:
+            total = total + v
+        return trace(total)
 
 
 def big_sum(terms: int) -> Json:
     """sum(w_i * x_i): 4 nodes per term, a 12,500-term sum is 50,000 nodes."""
-    total = Value(0.0, label="s")
-    for i in range(terms):
-        total = total + Value(0.1, label=f"w{i}") * Value(float(i), label=f"x{i}")
-    return trace(total)
+    with fresh_tape():
+        total = Value(0.0, label="s")
+        for i in range(terms):
+            total = total + Value(0.1, label=f"w{i}") * Value(float(i), label=f"x{i}")
+        return trace(total)
 
 
 def small_mlp_graph(**extra: Any) -> Json:
@@ -379,7 +384,8 @@ def test_routes_serve_layouts_without_dot(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_single_node_graph(engine: str) -> None:
-    graph = trace(Value(3.0, label="x"))
+    with fresh_tape():
+        graph = trace(Value(3.0, label="x"))
     view = layout_with(graph, engine)["views"]["full"]
     assert [n["id"] for n in view["nodes"]] == [graph["output"]] and view["edges"] == []
     assert_inside_view(view)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from gradwalk import fresh_tape
 from gradwalk.training import MLPSpec, train
 
 from .oracles.compare import same
@@ -25,7 +26,8 @@ CASES_STEPS = 20
 
 
 def gradwalk_result(spec: dict[str, Any]) -> dict[str, Any]:
-    r = train(MLPSpec(**spec))
+    with fresh_tape():
+        r = train(MLPSpec(**spec))
     return {"loss": r["loss"], "history": r["history"], "parameters": [[p["data"], p["grad"]] for p in r["parameters"]]}
 
 

@@ -17,17 +17,18 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradwalk import Value
+from gradwalk import Value, fresh_tape
 
 MATH: dict[str, Callable[[float], float]] = {"sqrt": math.sqrt, "abs": abs, "sin": math.sin, "cos": math.cos}
 
 
 def grads(f: Callable[..., Value], *xs: float) -> tuple[float, list[float]]:
     """gradwalk's output and d output / d x_i for f applied to fresh leaves."""
-    leaves = [Value(x) for x in xs]
-    out = f(*leaves)
-    out.backward()
-    return out.data, [v.grad for v in leaves]
+    with fresh_tape():
+        leaves = [Value(x) for x in xs]
+        out = f(*leaves)
+        out.backward()
+        return out.data, [v.grad for v in leaves]
 
 
 def step(x: float) -> float:

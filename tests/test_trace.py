@@ -7,13 +7,20 @@ import math
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradwalk import Value
+from gradwalk import Value, fresh_tape
 from gradwalk.trace import dumps, trace
 
 from .lecture import lecture_values
+
+
+@pytest.fixture(autouse=True)
+def private_tape():
+    with fresh_tape() as tape:
+        yield tape
 
 
 def seed_L() -> Value:
@@ -139,48 +146,50 @@ def run_program(leaf_values: list[float], steps: list[tuple[str, int, int]], as_
 @given(programs)
 def test_random_graphs_match_finite_differences(program: tuple[list[float], list[tuple[str, int, int]]]) -> None:
     leaf_values, steps = program
-    root, leaves = run_program(leaf_values, steps, as_values=True)
-    if not isinstance(root, Value):
-        return
-    root.backward()
-    for k, leaf in enumerate(leaves):
-        h = 1e-6
-        up = list(leaf_values)
-        down = list(leaf_values)
-        up[k] += h
-        down[k] -= h
-        f_up, _ = run_program(up, steps, as_values=False)
-        f_down, _ = run_program(down, steps, as_values=False)
-        numeric = (f_up - f_down) / (2 * h)
-        assert math.isclose(leaf.grad, numeric, rel_tol=1e-4, abs_tol=1e-5), (k, leaf.grad, numeric)
+    with fresh_tape():
+        root, leaves = run_program(leaf_values, steps, as_values=True)
+        if not isinstance(root, Value):
+            return
+        root.backward()
+        for k, leaf in enumerate(leaves):
+            h = 1e-6
+            up = list(leaf_values)
+            down = list(leaf_values)
+            up[k] += h
+            down[k] -= h
+            f_up, _ = run_program(up, steps, as_values=False)
+            f_down, _ = run_program(down, steps, as_values=False)
+            numeric = (f_up - f_down) / (2 * h)
+            assert math.isclose(leaf.grad, numeric, rel_tol=1e-4, abs_tol=1e-5), (k, leaf.grad, numeric)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(programs)
 def test_trace_invariants_on_random_graphs(program: tuple[list[float], list[tuple[str, int, int]]]) -> None:
     leaf_values, steps = program
-    root, _ = run_program(leaf_values, steps, as_values=True)
-    if not isinstance(root, Value):
-        return
-    g = trace(root)
-    ids = [n["id"] for n in g["nodes"]]
-    position = {nid: k for k, nid in enumerate(g["forward"])}
-    assert sorted(g["forward"]) == sorted(ids) and len(set(g["forward"])) == len(ids)
-    for e in g["edges"]:
-        assert position[e["source"]] < position[e["target"]]  # forward order is topological
-    ops = [n for n in g["nodes"] if n["op"]]
-    assert len(g["edges"]) == sum(2 if n["op"] in ("add", "sub", "mul", "div", "pow") else 1 for n in ops)
-    assert len(g["backward"]) == 1 + len(ops)
-    # replaying every update from zero reproduces every node's grad
-    replay = dict.fromkeys(ids, 0.0)
-    for step in g["backward"]:
-        for u in step["updates"]:
-            replay[u["node"]] += u["delta"]
-            assert math.isclose(replay[u["node"]], u["grad"], rel_tol=1e-12, abs_tol=1e-300)
-    for n in g["nodes"]:
-        assert math.isclose(replay[n["id"]], n["grad"], rel_tol=1e-12, abs_tol=1e-300)
-    # and equals what Value.backward computes
-    root.backward()
+    with fresh_tape():
+        root, _ = run_program(leaf_values, steps, as_values=True)
+        if not isinstance(root, Value):
+            return
+        g = trace(root)
+        ids = [n["id"] for n in g["nodes"]]
+        position = {nid: k for k, nid in enumerate(g["forward"])}
+        assert sorted(g["forward"]) == sorted(ids) and len(set(g["forward"])) == len(ids)
+        for e in g["edges"]:
+            assert position[e["source"]] < position[e["target"]]  # forward order is topological
+        ops = [n for n in g["nodes"] if n["op"]]
+        assert len(g["edges"]) == sum(2 if n["op"] in ("add", "sub", "mul", "div", "pow") else 1 for n in ops)
+        assert len(g["backward"]) == 1 + len(ops)
+        # replaying every update from zero reproduces every node's grad
+        replay = dict.fromkeys(ids, 0.0)
+        for step in g["backward"]:
+            for u in step["updates"]:
+                replay[u["node"]] += u["delta"]
+                assert math.isclose(replay[u["node"]], u["grad"], rel_tol=1e-12, abs_tol=1e-300)
+        for n in g["nodes"]:
+            assert math.isclose(replay[n["id"]], n["grad"], rel_tol=1e-12, abs_tol=1e-300)
+        # and equals what Value.backward computes
+        root.backward()
 
 
 def test_collector_pause_nests_and_restores() -> None:

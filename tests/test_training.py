@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gradwalk import Value, datasets
+from gradwalk import Value, datasets, fresh_tape
 from gradwalk.engine import reachable
 from gradwalk.training import Limits, MLPSpec, SpecError, build_loss, count_nodes, resolve, train
 
@@ -24,7 +24,8 @@ def seeds_spec(**kw: Any) -> MLPSpec:
 
 
 def test_history_parameters_and_graph_agree() -> None:
-    r = train(seeds_spec(learning_rate=0.05, steps=20))
+    with fresh_tape():
+        r = train(seeds_spec(learning_rate=0.05, steps=20))
     h = r["history"]
     assert len(h) == 21 and h[-1] < h[0] and r["loss"] == h[-1]
     nodes = {n["id"]: n for n in r["nodes"]}
@@ -38,11 +39,13 @@ def test_history_parameters_and_graph_agree() -> None:
 
 
 def test_history_zero_is_the_loss_at_the_initial_parameters() -> None:
-    r0 = train(seeds_spec(steps=0))
-    r5 = train(seeds_spec(steps=5, learning_rate=0.1))
+    with fresh_tape():
+        r0 = train(seeds_spec(steps=0))
+        r5 = train(seeds_spec(steps=5, learning_rate=0.1))
     assert r0["history"] == [r0["loss"]] and r5["history"][0] == r0["loss"]
     # one more update from r4's parameters is what r5 reports
-    r4 = train(seeds_spec(steps=4, learning_rate=0.1))
+    with fresh_tape():
+        r4 = train(seeds_spec(steps=4, learning_rate=0.1))
     stepped = [p["data"] - 0.1 * p["grad"] for p in r4["parameters"]]
     assert [p["data"] for p in r5["parameters"]] == stepped
     assert r5["history"][:5] == r4["history"]
@@ -51,7 +54,8 @@ def test_history_zero_is_the_loss_at_the_initial_parameters() -> None:
 def test_seed_001_settings_warn_that_the_loss_rose() -> None:
     """Seed 001 steps with `p.data += -learning_rate * p.grad` and learning_rate = -0.1: gradient ascent."""
     for seed in range(5):
-        r = train(seeds_spec(seed=seed, learning_rate=-0.1, steps=20))
+        with fresh_tape():
+            r = train(seeds_spec(seed=seed, learning_rate=-0.1, steps=20))
         h = r["history"]
         assert h[-1] > h[0]
         assert len(r["warnings"]) == 1
@@ -73,7 +77,8 @@ def _numbers(obj: Any) -> Iterator[Any]:
 
 
 def test_divergence_is_reported_not_raised() -> None:
-    r = train(seeds_spec(activation="linear", output_activation="linear", learning_rate=1e6, steps=12))
+    with fresh_tape():
+        r = train(seeds_spec(activation="linear", output_activation="linear", learning_rate=1e6, steps=12))
     assert any(isinstance(x, str) for x in r["history"])  # "Infinity"/"NaN" strings, as in the Graph JSON
     assert any(isinstance(p["data"], str) for p in r["parameters"])
     assert all(math.isfinite(x) for x in _numbers(r))  # JSON has no NaN: nothing non-finite is left as a float
@@ -98,7 +103,8 @@ def test_extreme_numbers_never_raise(extreme: float) -> None:
             steps=2,
             activation="linear",
         )
-        r = train(spec)
+        with fresh_tape():
+            r = train(spec)
         assert len(r["history"]) == 3 and all(math.isfinite(x) for x in _numbers(r))
 
 
@@ -224,15 +230,18 @@ def test_datasets_are_deterministic_and_well_formed() -> None:
 @pytest.mark.parametrize("name", sorted(datasets.PRESETS))
 def test_every_preset_trains_with_its_suggested_loss(name: str) -> None:
     ds = datasets.load(name, 0)
-    r = train(MLPSpec(layers=[6, ds.outputs], dataset=name, seed=0, learning_rate=0.05, steps=3))
+    with fresh_tape():
+        r = train(MLPSpec(layers=[6, ds.outputs], dataset=name, seed=0, learning_rate=0.05, steps=3))
     assert len(r["history"]) == 4 and all(isinstance(x, float) for x in r["history"])
     assert r["nodes"][-1]["group"] == "loss"
 
 
 def test_dataset_targets_follow_the_loss() -> None:
-    r = train(MLPSpec(layers=[4, 2], dataset="xor", loss="cross_entropy", seed=0, steps=1))
+    with fresh_tape():
+        r = train(MLPSpec(layers=[4, 2], dataset="xor", loss="cross_entropy", seed=0, steps=1))
     assert len(r["history"]) == 2
-    r = train(MLPSpec(layers=[4, 3], dataset="blobs", loss="mse", output_activation="sigmoid", seed=0))
+    with fresh_tape():
+        r = train(MLPSpec(layers=[4, 3], dataset="blobs", loss="mse", output_activation="sigmoid", seed=0))
     assert math.isfinite(r["loss"])
     with pytest.raises(SpecError, match="hinge takes two"):
         resolve(MLPSpec(layers=[4, 1], dataset="blobs", loss="hinge"))

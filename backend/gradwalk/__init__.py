@@ -11,9 +11,10 @@ from typing import Any
 
 from .engine import Value
 from .nn import MLP, Layer, Module, Neuron
+from .tape import fresh_tape
 from .trace import trace
 
-__all__ = ["MLP", "Layer", "Module", "Neuron", "Value", "draw_dot", "trace"]
+__all__ = ["MLP", "Layer", "Module", "Neuron", "Value", "draw_dot", "fresh_tape", "trace"]
 __version__ = "0.1.0"
 
 

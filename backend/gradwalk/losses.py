@@ -1,7 +1,7 @@
 """Loss functions built from `Value` operations, so the graph and the trace show every term.
 
 `preds` is one list of output Values per sample. Every node a loss creates (targets
-and other constants included) carries the group "loss".
+and other constants included) carries the tape group "loss".
 
 - sse: sum over samples and outputs of (y_pred - y)**2 (the lecture's loss)
 - mse: sse divided by samples x outputs

@@ -27,7 +27,7 @@ Forward = Callable[..., tuple[float, ...]]
 
 @dataclass(frozen=True)
 class Op:
-    code: int  # index into OPS; a node stores OP_BASE + code as its kind
+    code: int  # index into OPS; stored per node on the tape
     name: str  # API name: "add", "tanh", ...
     symbol: str  # micrograd's `_op` string, shown in op nodes: "+", "tanh", ...
     arity: int

@@ -15,7 +15,7 @@ and `job.export(fmt)` its drawing. Errors are core exceptions the caller maps:
 Graphviz limit), `GraphvizUnavailable`/`GraphvizError` (gradwalk.export).
 
 An input kind is a request dataclass and a planner `(request, limits) -> build`, where
-`build()` returns the response dict without layout; `_PLANNERS`
+`build()` returns the response dict without layout (on the job's fresh tape); `_PLANNERS`
 lists them. A Python program joins as a third: its planner returns a build that runs
 the sandbox and hands back its graph dict.
 """
@@ -30,6 +30,7 @@ from .export import drawing
 from .language import SourceError, run
 from .layout import compute_layout
 from .limits import LimitError, Limits
+from .tape import fresh_tape
 from .trace import collector_paused, record, variables
 from .trace import graph as trace_graph
 from .training import MLPSpec, SpecError, resolve, train
@@ -102,7 +103,8 @@ class Job:
 
     def graph(self) -> Json:
         """The response dict without layout."""
-        return self.build()
+        with fresh_tape():  # each request builds on its own private tape
+            return self.build()
 
     def run(self) -> Json:
         """The response dict, with `layout` when the request asked for it."""

@@ -61,13 +61,16 @@ class _Calls:
 
 def functions_used(name: str) -> frozenset[str]:
     """The backend functions (exp, sqrt, max, ...) the case calls, found by building it with gradwalk."""
+    from gradwalk import fresh_tape
+
     from .backends import GradwalkBackend
 
     leaves, build, _ = CASES[name]
-    backend = GradwalkBackend()
-    values = {k: backend.leaf(k, x) for k, x in leaves.items()}
-    calls = _Calls(backend)
-    build(calls, values)
+    with fresh_tape():
+        backend = GradwalkBackend()
+        values = {k: backend.leaf(k, x) for k, x in leaves.items()}
+        calls = _Calls(backend)
+        build(calls, values)
     return frozenset(calls.names)
 
 
