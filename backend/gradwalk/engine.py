@@ -1,4 +1,4 @@
-"""`Value`: micrograd's scalar autograd API, built as a plain graph of objects.
+"""`Value`: micrograd's scalar autograd API on top of the tape.
 
     >>> from gradwalk import Value
     >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
@@ -7,41 +7,24 @@
     -3.0
 
 Same names and semantics as micrograd (`data`, `grad`, `label`, `_prev`, `_op`,
-`backward()`, `_backward()`), plus `Value ** Value`, `log`, `sigmoid`, `sqrt`, `abs`,
-`sin`, `cos`, `a.max(b)`, IEEE arithmetic that never raises (ops.py), and a backward
-pass with no recursion limit.
-
-Each node holds its operands and the local derivatives the op table returned when it
-was built. No `_backward` closures: a node never refers back to itself, so a graph is
-freed by reference counting as soon as it is dropped (micrograd's closures put every
-node in a reference cycle, and its run time is then mostly the cycle collector).
-Nothing is global: a graph is its objects, so threads, notebooks and long training
-loops need no bookkeeping.
+`backward()`, `_backward()`), plus `Value ** Value`, `log`, `sigmoid`, IEEE
+arithmetic that never raises, and a backward pass with no recursion limit.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from itertools import count
-from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
 from . import ops
-from .ops import OPS
+from .ops import ADD, MUL, OPS, SUB
+from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, THREAD, Tape, current_tape
 
-# A node's kind `_k`: a leaf role, or OP_BASE + op code. CONST is 0 so the sweep's
-# "does this operand take a gradient?" is a plain truth test.
-CONST, INPUT, PARAM = 0, 1, 2
-OP_BASE = 3
-ROLES = ("const", "input", "param")
+CONST_LEAF, INPUT_LEAF = LEAVES[CONST], LEAVES[INPUT]
 
 Number = int | float
 Operand = Union["Value", int, float]
-
-_new = object.__new__
-_creation = count()  # the creation order: operands always come before their results
-_creation_order = attrgetter("_n")
 
 
 def _as_float(x: object) -> float:
@@ -57,99 +40,144 @@ def _as_float(x: object) -> float:
     raise TypeError(f"Value needs a number, not {type(x).__name__}")
 
 
-def _leaf(x: float, kind: int) -> Value:
-    v: Value = _new(Value)
-    v.data = x
-    v.grad = 0.0
-    v._a = v._b = None
-    v._k = kind
-    v._n = next(_creation)
-    return v
+class _ValueType(type):
+    """Value's metaclass: `Value(data, label=...)` runs here rather than in `__init__`.
 
-
-class Value:
-    """A scalar node: its data and grad, and for results the operands and local derivatives.
-
-    `Value(data, label="")` makes an input leaf (micrograd's constructor; `_children`
-    and `_op` are accepted only empty: results are built by the operators).
+    Value itself then has object's `__new__` and `__init__`, so the operators can make
+    a node by calling the class with no arguments straight from C (`_new_node`
+    below): building a node costs about 8 % less than with `object.__new__(Value)`.
     """
 
-    __slots__ = ("__weakref__", "_a", "_b", "_group", "_k", "_la", "_label", "_lb", "_n", "data", "grad")
-    data: float
-    grad: float
-    _a: Value | None  # first operand (None for a leaf)
-    _b: Value | None  # second operand (None for a leaf or a unary op)
-    _la: float  # d self / d _a, fixed when the node is built
-    _lb: float  # d self / d _b
-    _k: int  # kind: CONST / INPUT / PARAM, or OP_BASE + op code
-    _n: int  # creation order
-    _label: str  # set only when given (most nodes have none)
-    _group: str  # collapse group (MLP neurons), set by `grouped`
-
-    def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> None:
+    def __call__(cls, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> Value:
+        if cls is not Value and cls.__init__ is not object.__init__:  # type: ignore[misc]
+            raise TypeError(
+                f"{cls.__name__} defines __init__, which gradwalk.Value's subclasses cannot"
+                " (nodes are made without calling it); use a classmethod that calls the class instead"
+            )
         if _children or _op:
             raise TypeError("gradwalk.Value builds children through its operators; pass only data and label")
-        self.data = data if data.__class__ is float else _as_float(data)
-        self.grad = 0.0
-        self._a = self._b = None
-        self._k = INPUT
-        self._n = next(_creation)
+        x = data if data.__class__ is float else _as_float(data)  # raises before the tape changes
+        try:
+            tape = THREAD.tape  # current_tape(), inlined: leaves are half of a big sum's nodes
+        except AttributeError:
+            tape = current_tape()
+        n = len(tape.data)
+        if n >= tape.compact_at:
+            tape.compact()
+            n = len(tape.data)
+        tape.rows += INPUT_LEAF
+        tape.data.append(x)
+        v: Value = _new_node() if cls is Value else type.__call__(cls)
+        v._tape = tape
+        v._i = n
         if label:
-            self._label = str(label)
+            tape.labels[n] = str(label)
+        return v
+
+
+class Value(metaclass=_ValueType):
+    """A scalar node: a handle (tape, index). Operators append to the tape.
+
+    `Value(data, label="")` makes an input leaf on the current thread's tape
+    (micrograd's constructor; `_children` and `_op` are accepted only empty).
+    """
+
+    __slots__ = ("_i", "_tape")
+    _tape: Tape
+    _i: int
+
+    if TYPE_CHECKING:  # the constructor is _ValueType.__call__
+
+        def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> None: ...
+
+    @classmethod
+    def _at(cls, tape: Tape, i: int) -> Value:
+        v = object.__new__(cls)
+        v._tape = tape
+        v._i = i
+        return v
 
     @classmethod
     def leaf(cls, data: Number, role: str = "input", label: str = "") -> Value:
         """A leaf of the given role: "input", "param" (trainable) or "const" (no gradient)."""
-        v = _leaf(_as_float(data), ROLES.index(role))
+        tape = current_tape()
+        tape.maybe_compact()
+        v = cls._at(tape, tape.leaf(_as_float(data), ROLE_NAMES.index(role)))
         if label:
-            v._label = str(label)
+            tape.labels[v._i] = str(label)
         return v
 
     # ------------------------------------------------------------ micrograd's fields
 
     @property
+    def data(self) -> float:
+        return self._tape.data[self._i]
+
+    @data.setter
+    def data(self, x: Number) -> None:
+        self._tape.data[self._i] = _as_float(x)
+
+    @property
+    def grad(self) -> float:
+        return self._tape.get_grad(self._i)
+
+    @grad.setter
+    def grad(self, x: Number) -> None:
+        self._tape.set_grad(self._i, _as_float(x))
+
+    @property
     def label(self) -> str:
-        return getattr(self, "_label", "")
+        return self._tape.labels.get(self._i, "")
 
     @label.setter
     def label(self, name: str) -> None:
-        self._label = str(name)
+        self._tape.labels[self._i] = str(name)
 
     @property
     def _prev(self) -> set[Value]:
-        """micrograd's children: the operand objects themselves (a*a gives {a})."""
-        return {v for v in (self._a, self._b) if v is not None}
+        return {Value._at(self._tape, j) for j in self._tape.operands(self._i)}
 
     @property
     def _op(self) -> str:
-        k = self._k
+        k = self._tape.kind(self._i)
         return OPS[k - OP_BASE].symbol if k >= OP_BASE else ""
 
     @property
     def op(self) -> str | None:
         """The op table name ("add", "tanh", ...), or None for a leaf."""
-        k = self._k
+        k = self._tape.kind(self._i)
         return OPS[k - OP_BASE].name if k >= OP_BASE else None
 
     @property
     def role(self) -> str:
-        k = self._k
-        return "op" if k >= OP_BASE else ROLES[k]
-
-    @property
-    def group(self) -> str | None:
-        return getattr(self, "_group", None)
+        k = self._tape.kind(self._i)
+        return "op" if k >= OP_BASE else ROLE_NAMES[k]
 
     @property
     def operands(self) -> tuple[Value, ...]:
         """The operands in order (a*a gives (a, a)); `_prev` is micrograd's unordered set."""
-        a, b = self._a, self._b
-        if a is None:
-            return ()
-        return (a,) if b is None else (a, b)
+        return tuple(Value._at(self._tape, j) for j in self._tape.operands(self._i))
 
     def __repr__(self) -> str:
         return f"Value(data={self.data})"
+
+    # Identity is the node, not the handle: `_prev` builds fresh handles, and
+    # micrograd's draw_dot code puts them in sets.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Value) and other._i == self._i and other._tape is self._tape
+
+    def __hash__(self) -> int:
+        return hash((id(self._tape), self._i))
+
+    # ------------------------------------------------------------ building nodes
+    # Operators are generated from the op table (see _binary_method below the class).
+
+    def _operand(self, other: Operand) -> int:
+        if isinstance(other, Value):
+            if other._tape is not self._tape:
+                raise ValueError("cannot combine Values built on different tapes (threads or fresh_tape blocks)")
+            return other._i
+        return self._tape.leaf(_as_float(other), CONST)
 
     def __pos__(self) -> Value:
         return self
@@ -157,38 +185,18 @@ class Value:
     # ------------------------------------------------------------ gradients
 
     def backward(self) -> None:
-        """Fill `.grad` of every node this one depends on with d self / d node.
-
-        Leaf grads accumulate across calls (as in PyTorch and micrograd, until
-        zero_grad); interior grads are recomputed, so a second backward adds the same
-        amount again to the leaves only. Constants never receive a gradient.
-        """
-        nodes = results_of(self)
-        for v in nodes:  # interior grads start again from zero
-            v.grad = 0.0
-        if self._k >= OP_BASE:
-            self.grad = 1.0
-        elif self._k:
-            self.grad += 1.0
-        for v in nodes:  # reverse creation order: a node's grad is final before it is read
-            g = v.grad
-            a = v._a
-            if a._k:  # type: ignore[union-attr]
-                a.grad += v._la * g  # type: ignore[union-attr]
-            b = v._b
-            if b is not None and b._k:
-                b.grad += v._lb * g
+        """Fill `.grad` of every node this one depends on with d self / d node."""
+        tape = self._tape
+        if len(tape) >= tape.compact_at:
+            tape.compact()  # may renumber self._i
+        tape.backward(self._i)
 
     def _backward(self) -> None:
         """micrograd's per-node step: add local derivative x self.grad to each operand's grad."""
-        a, b = self._a, self._b
-        if a is not None and a._k:
-            a.grad += self._la * self.grad
-        if b is not None and b._k:
-            b.grad += self._lb * self.grad
+        self._tape.propagate(self._i)
 
     def zero_grad(self) -> None:
-        self.grad = 0.0
+        self._tape.set_grad(self._i, 0.0)
 
     if TYPE_CHECKING:  # generated from the op table below the class
 
@@ -215,161 +223,92 @@ class Value:
         def max(self, other: Operand) -> Value: ...
 
 
-# ---------------------------------------------------------------- graph walks
+# The hot path: one Python frame per operator (Tape.binary/unary inlined, which
+# halves the cost of building a node). `_new_node` is type.__call__ bound to Value:
+# an empty node, made with no Python frame.
+_new_node: Callable[[], Value] = type.__call__.__get__(Value)
 
 
-def reachable(root: Value) -> list[Value]:
-    """Every node `root` depends on (itself included), in creation order. Iterative."""
-    seen = {root}
-    stack = [root]
-    push, pop, mark = stack.append, stack.pop, seen.add
-    while stack:
-        v = pop()
-        a = v._a
-        if a is not None:
-            if a not in seen:
-                mark(a)
-                push(a)
-            b = v._b
-            if b is not None and b not in seen:
-                mark(b)
-                push(b)
-    nodes = list(seen)
-    nodes.sort(key=_creation_order)
-    return nodes
-
-
-def results_of(root: Value) -> list[Value]:
-    """The op nodes `root` depends on, newest first: the order backward visits them."""
-    seen = {root}
-    stack = [root]
-    found: list[Value] = []
-    push, pop, mark, keep = stack.append, stack.pop, seen.add, found.append
-    while stack:
-        v = pop()
-        a = v._a
-        if a is not None:  # only op nodes have operands
-            keep(v)
-            if a not in seen:
-                mark(a)
-                push(a)
-            b = v._b
-            if b is not None and b not in seen:
-                mark(b)
-                push(b)
-    found.sort(key=_creation_order, reverse=True)
-    return found
-
-
-# ---------------------------------------------------------------- groups
-
-
-def creation_mark() -> int:
-    """A point in the creation order: every node made after this call has a larger `_n`."""
-    return next(_creation)
-
-
-def set_group(root: Value, name: str, since: int) -> None:
-    """Give `name` to root and every node it depends on that was made after `since` and has no group.
-
-    MLP views collapse a neuron's nodes into one box by it. Tagging walks back from the
-    result once, so building nodes costs nothing extra.
-    """
-    if root._n <= since or hasattr(root, "_group"):
-        return
-    root._group = name
-    stack = [root]
-    while stack:
-        v = stack.pop()
-        for w in (v._a, v._b):
-            if w is not None and w._n > since and not hasattr(w, "_group"):
-                w._group = name
-                stack.append(w)
-
-
-# ---------------------------------------------------------------- building nodes
-# The hot path: one Python frame per operator, the node made with object.__new__ and
-# its slots written in place.
-
-
-def _binary_method(code: int, dunder: str, reflected: bool) -> Callable[[Value, Operand], Value]:
+def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Value]:
     kind = OP_BASE + code
     forward = OPS[code].forward
-    # mul, add and sub are most nodes of any graph, and a call per node costs more than
-    # their arithmetic: their op-table rules are inlined (test_engine checks they agree
-    # with ops.py bit for bit); every other op calls its forward rule.
-    is_mul, is_add, is_sub = code == ops.MUL, code == ops.ADD, code == ops.SUB
+    # mul, add and sub are most nodes of any graph, and a call per node costs more
+    # than their arithmetic: their op-table rules are inlined below (test_engine checks
+    # they agree with ops.py bit for bit); every other op calls its forward rule.
+    is_mul, is_add, is_sub = code == MUL, code == ADD, code == SUB
 
     def method(self: Value, other: Operand) -> Value:
-        if other.__class__ is not Value:
-            if other.__class__ is float:
-                other = _leaf(other, CONST)
-            elif isinstance(other, Value):
-                pass
-            else:
-                other = _leaf(_as_float(other), CONST)
-        a, b = (other, self) if reflected else (self, other)
-        x = a.data
-        y = b.data
-        v: Value = _new(Value)
-        if is_mul:
-            v.data = x * y
-            v._la = y
-            v._lb = x
-        elif is_add:
-            v.data = x + y
-            v._la = v._lb = 1.0
-        elif is_sub:
-            v.data = x - y
-            v._la = 1.0
-            v._lb = -1.0
+        tape = self._tape
+        data = tape.data
+        rows = tape.rows
+        if other.__class__ is Value and other._tape is tape:
+            j = other._i
+        elif other.__class__ is float:  # a literal: a constant leaf, inlined for speed
+            j = len(data)
+            rows += CONST_LEAF
+            data.append(other)
         else:
-            v.data, v._la, v._lb = forward(x, y)
-        v.grad = 0.0
-        v._a = a
-        v._b = b
-        v._k = kind
-        v._n = next(_creation)
+            j = self._operand(other)
+        i = self._i
+        if reflected:  # `2 * v`: the other operand comes first
+            i, j = j, i
+        x = data[i]
+        y = data[j]
+        if is_mul:
+            out = x * y
+            rows += (kind, i, j, y, x)
+        elif is_add:
+            out = x + y
+            rows += (kind, i, j, 1.0, 1.0)
+        elif is_sub:
+            out = x - y
+            rows += (kind, i, j, 1.0, -1.0)
+        else:
+            out, la, lb = forward(x, y)
+            rows += (kind, i, j, la, lb)
+        n = len(data)
+        data.append(out)
+        v = _new_node()
+        v._tape = tape
+        v._i = n
         return v
 
-    method.__name__ = method.__qualname__ = dunder
-    method.__doc__ = f"{_doc(code, reflected)}, a new node."
-    # Each operator gets its own code object: CPython specialises bytecode per code
-    # object, and one shared by every operator runs a mixed a*b + c graph ~1.7x slower.
-    method.__code__ = method.__code__.replace(co_name=dunder)
+    method.__name__ = f"__r{OPS[code].name}__" if reflected else f"__{OPS[code].name}__"
+    # Each operator gets its own copy of the code object: CPython specialises bytecode
+    # per code object, and one shared by all ten operators (the forward call site
+    # seeing ten different functions) runs about 1.7x slower in a mixed a*b + c graph.
+    method.__code__ = method.__code__.replace()
     return method
 
 
-def _unary_method(code: int, name: str) -> Callable[[Value], Value]:
+def _unary_method(code: int) -> Callable[[Value], Value]:
     kind = OP_BASE + code
     forward = OPS[code].forward
 
     def method(self: Value) -> Value:
-        v: Value = _new(Value)
-        v.data, v._la = forward(self.data)
-        v.grad = 0.0
-        v._a = self
-        v._b = None
-        v._k = kind
-        v._n = next(_creation)
+        tape = self._tape
+        data = tape.data
+        i = self._i
+        out, da = forward(data[i])
+        n = len(data)
+        tape.rows += (kind, i, -1, da, 0.0)
+        data.append(out)
+        v = _new_node()
+        v._tape = tape
+        v._i = n
         return v
 
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"{_doc(code, False)}, a new node."
-    method.__code__ = method.__code__.replace(co_name=name)  # its own specialisation, as above
+    method.__name__ = OPS[code].name
+    method.__doc__ = f"{OPS[code].formula.replace('a', 'self')}, a new node."
+    method.__code__ = method.__code__.replace()  # its own specialisation, as for _binary_method
     return method
 
 
-def _doc(code: int, reflected: bool) -> str:
-    a, b = ("other", "self") if reflected else ("self", "other")
-    return OPS[code].display.format(a=a, b=b)
-
-
 for _dunder, _code in (("add", ops.ADD), ("sub", ops.SUB), ("mul", ops.MUL), ("truediv", ops.DIV), ("pow", ops.POW)):
-    setattr(Value, f"__{_dunder}__", _binary_method(_code, f"__{_dunder}__", reflected=False))
-    setattr(Value, f"__r{_dunder}__", _binary_method(_code, f"__r{_dunder}__", reflected=True))
-setattr(Value, "__neg__", _unary_method(ops.NEG, "__neg__"))  # noqa: B010 (mypy forbids assigning a method)
+    setattr(Value, f"__{_dunder}__", _binary_method(_code, reflected=False))
+    setattr(Value, f"__r{_dunder}__", _binary_method(_code, reflected=True))
+setattr(Value, "__neg__", _unary_method(ops.NEG))  # noqa: B010 (mypy forbids assigning a method)
 for _name in ops.FUNCTIONS:
-    setattr(Value, _name, _unary_method(ops.BY_NAME[_name].code, _name))
+    setattr(Value, _name, _unary_method(ops.BY_NAME[_name].code))
 for _name in ops.BINARY_FUNCTIONS:  # a.max(b), or Value.max(a, b)
-    setattr(Value, _name, _binary_method(ops.BY_NAME[_name].code, _name, reflected=False))
+    setattr(Value, _name, _binary_method(ops.BY_NAME[_name].code, reflected=False))

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import Value, creation_mark, set_group
+from .engine import Value
+from .tape import current_tape
 
 Target = float | int | Sequence[float]
 LOSSES: tuple[str, ...] = ("sse", "mse", "cross_entropy", "hinge")
@@ -35,33 +36,38 @@ def _squared_errors(preds: Sequence[Sequence[Value]], targets: Sequence[Sequence
 
 
 def sse(preds: Sequence[Sequence[Value]], targets: Sequence[Sequence[float]]) -> Value:
-    return total(_squared_errors(preds, targets))
+    with current_tape().group("loss"):
+        return total(_squared_errors(preds, targets))
 
 
 def mse(preds: Sequence[Sequence[Value]], targets: Sequence[Sequence[float]]) -> Value:
-    terms = _squared_errors(preds, targets)
-    return total(terms) / float(len(terms))
+    with current_tape().group("loss"):
+        terms = _squared_errors(preds, targets)
+        return total(terms) / float(len(terms))
 
 
 def cross_entropy(preds: Sequence[Sequence[Value]], targets: Sequence[int]) -> Value:
-    nll: list[Value] = []
-    for logits, cls in zip(preds, targets):
-        top = max(z.data for z in logits)
-        if top - top != 0.0:  # +-inf or NaN: shifting would give NaN where the unshifted sum is exact
-            top = 0.0
-        shifted = [z - top for z in logits]
-        log_norm = total([s.exp() for s in shifted]).log()
-        nll.append(log_norm - shifted[cls])
-    return total(nll) / float(len(nll))
+    with current_tape().group("loss"):
+        nll: list[Value] = []
+        for logits, cls in zip(preds, targets):
+            top = max(z.data for z in logits)
+            if top - top != 0.0:  # +-inf or NaN: shifting would give NaN where the unshifted sum is exact
+                top = 0.0
+            shifted = [z - top for z in logits]
+            log_norm = total([s.exp() for s in shifted]).log()
+            nll.append(log_norm - shifted[cls])
+        return total(nll) / float(len(nll))
 
 
 def hinge(preds: Sequence[Sequence[Value]], targets: Sequence[float]) -> Value:
-    margins = [(1.0 - outs[0] * float(y)).relu() for outs, y in zip(preds, targets)]
-    return total(margins) / float(len(margins))
+    with current_tape().group("loss"):
+        margins = [(1.0 - outs[0] * float(y)).relu() for outs, y in zip(preds, targets)]
+        return total(margins) / float(len(margins))
 
 
 def l2_penalty(params: Sequence[Value], l2: float) -> Value:
-    return float(l2) * total([p**2.0 for p in params])
+    with current_tape().group("loss"):
+        return float(l2) * total([p**2.0 for p in params])
 
 
 LOSS_FUNCTIONS: dict[str, Callable[..., Value]] = {
@@ -84,9 +90,9 @@ def loss(
         fn = LOSS_FUNCTIONS[name]
     except KeyError:
         raise ValueError(f"unknown loss {name!r}; use one of {', '.join(LOSSES)}") from None
-    since = creation_mark()
     value = fn(preds, targets)
     if l2 > 0.0 and params:
-        value = value + l2_penalty(params, l2)
-    set_group(value, "loss", since)  # every node made here: the MLP views' loss box
+        penalty = l2_penalty(params, l2)
+        with current_tape().group("loss"):
+            value = value + penalty
     return value

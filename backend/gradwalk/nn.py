@@ -11,7 +11,7 @@ Differences from micrograd, all optional: hidden and output activations
 ("uniform" in [-1, 1] as in the lecture, "he" or "xavier" normal as in the numpy classifier of the course, or
 explicit `initial_parameters` in `parameters()` order), a private `random.Random(seed)`
 so a seed gives the same network everywhere, and names: parameters are labelled
-`layer{i}.neuron{j}.w{k}` / `.b` and every node a neuron creates carries the group
+`layer{i}.neuron{j}.w{k}` / `.b` and every node a neuron creates carries the tape group
 `layer{i}/neuron{j}`, so a view can collapse a neuron into one box. The inputs of a
 sample become input leaves (group "input") shared by every neuron of layer 1.
 """
@@ -20,23 +20,27 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from .engine import Value, creation_mark, set_group
-from .ops import ACTIVATIONS
+from .engine import Value
+from .tape import current_tape
 
 Number = int | float
+ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear")
 INITS: tuple[str, ...] = ("uniform", "he", "xavier")
 
 
 def activate(x: Value, activation: str) -> Value:
-    """Apply a named activation (an op of the table); "linear" is the identity (no node)."""
+    """Apply a named activation; "linear" is the identity (no node)."""
+    if activation == "tanh":
+        return x.tanh()
+    if activation == "relu":
+        return x.relu()
+    if activation == "sigmoid":
+        return x.sigmoid()
     if activation == "linear":
         return x
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
-    method: Callable[[Value], Value] = getattr(Value, activation)
-    return method(x)
+    raise ValueError(f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
 
 
 def parameter_names(nin: int, nouts: Sequence[int]) -> list[str]:
@@ -117,26 +121,23 @@ class Neuron(Module):
         if len(weights) != nin:
             raise ValueError(f"a neuron with {nin} inputs needs {nin} weights, got {len(weights)}")
         self.activation = activation
-        self.name = name  # "layer1/neuron3": the group of every node this neuron creates
+        self.name = name  # "layer1/neuron3": the tape group of every node this neuron creates
         prefix = name.replace("/", ".") + "." if name and labelled else ""
-        leaf = Value.leaf
-        if prefix:
-            self.w = [leaf(w, "param", f"{prefix}w{k}") for k, w in enumerate(weights)]
-            self.b = leaf(bias, "param", prefix + "b")
-        else:
-            self.w = [leaf(w, "param") for w in weights]
-            self.b = leaf(bias, "param")
-        if name:
-            for p in self.parameters():
-                p._group = name
+        with current_tape().group(name or None):
+            leaf = Value.leaf
+            if prefix:
+                self.w = [leaf(w, "param", f"{prefix}w{k}") for k, w in enumerate(weights)]
+                self.b = leaf(bias, "param", prefix + "b")
+            else:
+                self.w = [leaf(w, "param") for w in weights]
+                self.b = leaf(bias, "param")
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
-        if not self.name:  # an unnamed neuron (training's own steps): no group to tag
+        if not self.name:  # an unnamed neuron (training steps' throwaway tapes): no group to tag
             return activate(sum((wi * xi for wi, xi in zip(self.w, x)), self.b), self.activation)
-        since = creation_mark()
-        out = activate(sum((wi * xi for wi, xi in zip(self.w, x)), self.b), self.activation)
-        set_group(out, self.name, since)
-        return out
+        with current_tape().group(self.name):
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+            return activate(act, self.activation)
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -168,7 +169,7 @@ class MLP(Module):
 
     `initial_parameters` is a flat list in `parameters()` order (layer by layer, neuron
     by neuron, its weights then its bias); otherwise `init` and `seed` choose them.
-    `labelled=False` builds it without labels and groups: training's own steps.
+    `labelled=False` builds it without labels and groups: the throwaway tapes of training steps.
     """
 
     def __init__(
@@ -220,11 +221,8 @@ class MLP(Module):
             raise ValueError(f"this MLP takes {self.nin} inputs, got {len(x)}")
         if all(isinstance(xi, Value) for xi in x):
             return list(x)  # type: ignore[arg-type]
-        leaves = [xi if isinstance(xi, Value) else Value.leaf(xi, "input", f"{prefix}x{k}") for k, xi in enumerate(x)]
-        for v in leaves:
-            if v.group is None:
-                v._group = "input"
-        return leaves
+        with current_tape().group("input"):
+            return [xi if isinstance(xi, Value) else Value.leaf(xi, "input", f"{prefix}x{k}") for k, xi in enumerate(x)]
 
     def outputs(self, x: Sequence[Value | Number], prefix: str = "") -> list[Value]:
         """The output layer's values as a list (even for one output)."""

@@ -10,7 +10,7 @@ the step-by-step backward trace, with the chain-rule numbers of every update.
 `record` runs the backward sweep from zero; `replay` lists every update of it
 (operand, local derivative, delta = local x grad, running grad) in engine order;
 `graph` turns both into plain dicts. Node ids are "n0", "n1", ... in creation order
-over the nodes the root depends on, so the output is the last. Non-finite numbers become "NaN"/"Infinity"/
+over the nodes the root depends on. Non-finite numbers become "NaN"/"Infinity"/
 "-Infinity" and a warning names the node where they first appeared. Everything is
 linear and iterative; the loops are written flat because a 200,000-node graph runs
 through them on every MLP request.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import math
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,14 +29,15 @@ from typing import Any
 
 import orjson
 
-from .engine import CONST, OP_BASE, ROLES, Value, reachable
+from .engine import Value
 from .ops import OPS
+from .tape import CONST, OP_BASE, ROLE_NAMES, ROW, Tape
 
 Json = dict[str, Any]
 
 # Per node kind: (op name, op symbol, role).
 _KIND_INFO: tuple[tuple[str | None, str | None, str], ...] = (
-    *((None, None, role) for role in ROLES),
+    *((None, None, role) for role in ROLE_NAMES),
     *((op.name, op.symbol, "op") for op in OPS),
 )
 
@@ -44,77 +46,57 @@ _KIND_INFO: tuple[tuple[str | None, str | None, str], ...] = (
 class Recording:
     """One backward sweep of `root` from fresh gradients: all the trace needs.
 
-    Nodes are numbered by their place in `nodes` (creation order); `a[k]`/`b[k]` are
-    the operand positions (-1 when absent). The updates themselves are not stored:
-    every delta is local x grad(step node), with the local derivative on the node and
-    the step node's grad final, so `replay` recomputes them in the engine's order
-    with bit-identical results.
+    The updates themselves are not stored: every delta is local x grad(step node),
+    with the local derivative on the tape and the step node's grad final, so
+    `replay` recomputes them in the engine's order with bit-identical results.
     """
 
-    root: Value
-    nodes: list[Value]  # everything root depends on, in creation order; root is last
-    index: dict[Value, int]  # node -> its place in `nodes`
-    a: list[int]
-    b: list[int]
-    grad: list[float]  # d root / d node, per place
+    tape: Tape
+    root: int
+    order: list[int]  # tape indices the root depends on, in creation order
+    grad: list[float]  # grad[i] for tape index i in order (other entries are None)
 
 
 def record(root: Value) -> Recording:
-    """Run backward from `root` on fresh gradients, leaving the nodes' own grads untouched."""
-    nodes = reachable(root)
-    index = {v: k for k, v in enumerate(nodes)}
-    get = index.get
-    a = [get(v._a, -1) for v in nodes]  # type: ignore[arg-type]
-    b = [get(v._b, -1) for v in nodes]  # type: ignore[arg-type]
-    n = len(nodes)
-    g = [0.0] * n
-    g[n - 1] = 1.0
-    # The engine's sweep (Value.backward) over positions: same order, same arithmetic.
-    kinds = [v._k for v in nodes]
-    for k in range(n - 1, -1, -1):
-        i = a[k]
-        if i < 0:
-            continue
-        v = nodes[k]
-        gk = g[k]
-        if kinds[i]:
-            g[i] += v._la * gk
-        j = b[k]
-        if j >= 0 and kinds[j]:
-            g[j] += v._lb * gk
-    return Recording(root, nodes, index, a, b, g)
+    """Run backward from `root` on fresh gradients, leaving the tape's grads untouched."""
+    tape = root._tape
+    g = tape.sweep(root._i)
+    order = [i for i, gi in enumerate(g) if gi is not None]
+    return Recording(tape, root._i, order, g)
 
 
 def replay(rec: Recording, ids: list[str]) -> list[Json]:
     """The backward steps after the seed, as Graph JSON: {"node", "grad", "updates": [...]}.
 
     Steps run in reverse creation order, as the engine's sweep does, and each update
-    repeats the sweep's arithmetic, so every number is bit-identical to the engine's.
-    Constants get no update.
+    repeats the sweep's arithmetic (first contribution assigned, later ones added),
+    so every number is bit-identical to the engine's. Constants get no update.
     """
-    nodes, a, b, g = rec.nodes, rec.a, rec.b, rec.grad
-    running = [0.0] * len(nodes)
-    running[-1] = 1.0
+    rows, g = rec.tape.rows, rec.grad
+    running: list[Any] = [None] * (rec.root + 1)
+    running[rec.root] = 1.0
     steps: list[Json] = []
-    for k in range(len(nodes) - 1, -1, -1):
-        i = a[k]
-        if i < 0:  # a leaf: no local rule runs
+    for i in reversed(rec.order):
+        p = ROW * i
+        a = rows[p + 1]
+        if a < 0:  # a leaf: no local rule runs
             continue
-        v = nodes[k]
-        gk = g[k]
+        gi = g[i]
         updates: list[Json] = []
-        if nodes[i]._k != CONST:
-            local = v._la
-            delta = local * gk
-            r = running[i] = running[i] + delta
-            updates.append({"node": ids[i], "local": local, "delta": delta, "grad": r})
-        j = b[k]
-        if j >= 0 and nodes[j]._k != CONST:
-            local = v._lb
-            delta = local * gk
-            r = running[j] = running[j] + delta
-            updates.append({"node": ids[j], "local": local, "delta": delta, "grad": r})
-        steps.append({"node": ids[k], "grad": gk, "updates": updates})
+        if rows[ROW * a] != CONST:
+            local = rows[p + 3]
+            delta = local * gi
+            r = running[a]
+            r = running[a] = delta if r is None else r + delta
+            updates.append({"node": ids[a], "local": local, "delta": delta, "grad": r})
+        b = rows[p + 2]
+        if b >= 0 and rows[ROW * b] != CONST:
+            local = rows[p + 4]
+            delta = local * gi
+            r = running[b]
+            r = running[b] = delta if r is None else r + delta
+            updates.append({"node": ids[b], "local": local, "delta": delta, "grad": r})
+        steps.append({"node": ids[i], "grad": gi, "updates": updates})
     return steps
 
 
@@ -125,32 +107,39 @@ def graph(root: Value, rec: Recording | None = None) -> Json:
 
 
 def _graph(rec: Recording) -> Json:
-    nodes, a, b, g = rec.nodes, rec.a, rec.b, rec.grad
-    ids = [f"n{k}" for k in range(len(nodes))]
+    tape, order, g = rec.tape, rec.order, rec.grad
+    rows, data, labels = tape.rows, tape.data, tape.labels
+    ids: list[str] = [""] * (rec.root + 1)
+    for k, i in enumerate(order):
+        ids[i] = f"n{k}"
+    groups = _group_per_node(tape, order)
+
     out_nodes: list[Json] = []
     edges: list[Json] = []
-    for k, v in enumerate(nodes):
-        kind = v._k
-        name, symbol, role = _KIND_INFO[kind]
-        nid = ids[k]
+    for i, group in zip(order, groups):
+        p = ROW * i
+        k = rows[p]
+        name, symbol, role = _KIND_INFO[k]
+        nid = ids[i]
         out_nodes.append(
             {
                 "id": nid,
-                "label": v.label,
+                "label": labels.get(i, ""),
                 "op": name,
                 "symbol": symbol,
-                "data": v.data,
-                "grad": 0.0 if kind == CONST else g[k],  # constants take no gradient
+                "data": data[i],
+                "grad": 0.0 if k == CONST else g[i],  # constants take no gradient
                 "role": role,
-                "group": v.group,
+                "group": group,
             }
         )
-        if kind >= OP_BASE:
-            edges.append({"source": ids[a[k]], "target": nid, "operand": 0})
-            if b[k] >= 0:
-                edges.append({"source": ids[b[k]], "target": nid, "operand": 1})
+        if k >= OP_BASE:
+            edges.append({"source": ids[rows[p + 1]], "target": nid, "operand": 0})
+            b = rows[p + 2]
+            if b >= 0:
+                edges.append({"source": ids[b], "target": nid, "operand": 1})
 
-    root_id = ids[-1]
+    root_id = ids[rec.root]
     backward: list[Json] = [
         {"node": root_id, "grad": 1.0, "updates": [{"node": root_id, "local": 1.0, "delta": 1.0, "grad": 1.0}]},
         *replay(rec, ids),
@@ -160,7 +149,7 @@ def _graph(rec: Recording) -> Json:
         "nodes": out_nodes,
         "edges": edges,
         "output": root_id,
-        "forward": ids,
+        "forward": [ids[i] for i in order],
         "backward": backward,
         "warnings": [],
     }
@@ -172,8 +161,15 @@ def _graph(rec: Recording) -> Json:
 
 def variables(rec: Recording, names: dict[str, Value]) -> dict[str, str]:
     """Each name whose Value is in the recorded graph -> its node id ("n3")."""
-    index = rec.index
-    return {name: f"n{index[v]}" for name, v in names.items() if v in index}
+    order = rec.order
+    out: dict[str, str] = {}
+    for name, v in names.items():
+        if v._tape is not rec.tape:
+            continue
+        k = bisect_left(order, v._i)
+        if k < len(order) and order[k] == v._i:
+            out[name] = f"n{k}"
+    return out
 
 
 def trace(root: Value) -> Json:
@@ -216,6 +212,22 @@ def collector_paused() -> Iterator[None]:
                     gc.enable()
 
 
+def _group_per_node(tape: Tape, order: list[int]) -> list[str | None]:
+    """The group of each node in `order`, walking the group runs alongside (order is increasing)."""
+    runs = tape.groups
+    if not runs:
+        return [None] * len(order)
+    out: list[str | None] = []
+    current: str | None = None
+    r = 0
+    for i in order:
+        while r < len(runs) and runs[r][0] <= i:
+            current = runs[r][1]
+            r += 1
+        out.append(current)
+    return out
+
+
 def _all_finite(rec: Recording, nodes: list[Json]) -> bool:
     """Whether every number in the graph is finite.
 
@@ -223,7 +235,8 @@ def _all_finite(rec: Recording, nodes: list[Json]) -> bool:
     non-finite too. A finite sum proves all its terms finite (C speed); only when
     it is not (overflow, or a constant's unused gradient) are the nodes checked one by one.
     """
-    if math.isfinite(sum(n["data"] for n in nodes)) and math.isfinite(sum(rec.grad)):
+    order, data, g = rec.order, rec.tape.data, rec.grad
+    if math.isfinite(sum(map(data.__getitem__, order))) and math.isfinite(sum(map(g.__getitem__, order))):
         return True
     isfinite = math.isfinite
     return all(isfinite(n["data"]) and isfinite(n["grad"]) for n in nodes)
@@ -246,34 +259,32 @@ def _encode_non_finite(nodes: list[Json], backward: list[Json]) -> None:
             u["local"], u["delta"], u["grad"] = _finite(u["local"]), _finite(u["delta"]), _finite(u["grad"])
 
 
-def _describe(v: Value, nid: str) -> str:
-    label = v.label
-    return f"{nid} ('{label}')" if label else nid
+def _describe(tape: Tape, ids: list[str], i: int) -> str:
+    label = tape.labels.get(i)
+    return f"{ids[i]} ('{label}')" if label else ids[i]
 
 
 def _non_finite_warnings(rec: Recording, ids: list[str], backward: list[Json]) -> list[str]:
     """Name the first node whose value, and the first whose gradient, stopped being finite."""
-    nodes = rec.nodes
+    tape, data = rec.tape, rec.tape.data
     warnings: list[str] = []
-    for k, v in enumerate(nodes):
-        if not math.isfinite(v.data):
-            what = OPS[v._k - OP_BASE].formula if v._k >= OP_BASE else "a literal out of double range"
-            inputs = ", ".join(
-                f"{_describe(nodes[j], ids[j])} = {_finite(nodes[j].data)}" for j in (rec.a[k], rec.b[k]) if j >= 0
-            )
+    for i in rec.order:
+        if not math.isfinite(data[i]):
+            k, a, b, _, _ = tape.node(i)
+            what = OPS[k - OP_BASE].formula if k >= OP_BASE else "a literal out of double range"
+            inputs = ", ".join(f"{_describe(tape, ids, j)} = {_finite(data[j])}" for j in (a, b) if j >= 0)
             warnings.append(
-                f"{_describe(v, ids[k])} is {_finite(v.data)} in the forward pass: first non-finite value"
+                f"{_describe(tape, ids, i)} is {_finite(data[i])} in the forward pass: first non-finite value"
                 f" ({what}{' with ' + inputs if inputs else ''})"
             )
             break
-    index = {nid: k for k, nid in enumerate(ids)}
+    index = {nid: i for i, nid in enumerate(ids) if nid}
     for s, step in enumerate(backward):
         bad = next((u for u in step["updates"] if not math.isfinite(u["delta"])), None)
         if bad is not None:
-            k, j = index[bad["node"]], index[step["node"]]
             warnings.append(
-                f"the gradient of {_describe(nodes[k], ids[k])} becomes {_finite(bad['delta'])} at"
-                f" backward step {s} (from {_describe(nodes[j], ids[j])}): first non-finite gradient"
+                f"the gradient of {_describe(tape, ids, index[bad['node']])} becomes {_finite(bad['delta'])} at"
+                f" backward step {s} (from {_describe(tape, ids, index[step['node']])}): first non-finite gradient"
             )
             break
     return warnings

@@ -5,10 +5,10 @@
     >>> len(r["history"]), r["history"][-1] < r["history"][0]
     (21, True)
 
-`train` is pure: a spec in, plain dicts out (no web code). Each SGD step builds a
-new graph (parameters re-created as leaves from plain floats, loss, backward,
-`p -= lr * grad`) that is freed when the step ends, so memory stays flat however many
-steps run; the final forward and backward pass is traced (`gradwalk.trace`).
+`train` is pure: a spec in, plain dicts out (no web code). Each SGD step builds on a
+fresh tape (parameters re-created as leaves from plain floats, loss, backward,
+`p -= lr * grad`), so memory stays flat however many steps run; the final forward and
+backward pass is built on the caller's tape and traced (`gradwalk.trace`).
 `history[k]` is the loss after k updates (steps + 1 entries). The work (nodes per pass
 x passes) is counted exactly before anything is computed, so a request over budget is
 refused at once.
@@ -17,6 +17,7 @@ refused at once.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from .engine import Value
 from .limits import Limits
 from .nn import INITS, MLP, initial_values, parameter_count, parameter_names
 from .ops import ACTIVATIONS
+from .tape import fresh_tape
 from .trace import graph, record
 
 Number = int | float
@@ -228,7 +230,7 @@ def resolve(spec: MLPSpec, limits: Limits | None = None) -> Problem:
 def count_nodes(
     nin: int, layers: Sequence[int], activation: str, output_activation: str, loss: str, samples: int, l2: float
 ) -> int:
-    """Exactly how many nodes one forward pass of the loss creates (parameters included)."""
+    """Exactly how many tape nodes one forward pass of the loss creates (parameters included)."""
     sizes = [nin, *layers]
     params = parameter_count(nin, layers)
     per_sample = nin  # input leaves
@@ -277,7 +279,7 @@ def _check_graph_size(
 
 
 def build_loss(p: Problem, parameters: Sequence[float], labelled: bool = True) -> tuple[Value, MLP]:
-    """The loss of the whole batch at `parameters`: a new graph."""
+    """The loss of the whole batch at `parameters`, built on the current tape."""
     net = MLP(p.nin, p.layers, p.activation, p.output_activation, initial_parameters=parameters, labelled=labelled)
     many = len(p.inputs) > 1
     preds = [net.outputs(x, f"s{s}." if many and labelled else "") for s, x in enumerate(p.inputs)]
@@ -290,10 +292,12 @@ def sgd(p: Problem) -> tuple[list[float], list[float]]:
     history: list[float] = []
     lr = p.learning_rate
     for _ in range(p.steps):
-        root, net = build_loss(p, values, labelled=False)  # a new graph per step, freed when dropped
-        root.backward()
-        history.append(root.data)
-        values = [v - lr * w.grad for v, w in zip(values, net.parameters())]
+        with fresh_tape() as tape:
+            root, net = build_loss(p, values, labelled=False)
+            tape.backward(root._i)
+            grad = tape.grad
+            history.append(tape.data[root._i])
+            values = [v - lr * grad[w._i] for v, w in zip(values, net.parameters())]
     return values, history
 
 
@@ -335,21 +339,23 @@ def train(spec: MLPSpec | Problem, limits: Limits | None = None) -> Json:
     """Check, train and trace: Graph JSON plus "loss", "history" and "parameters" (docs/api.md, "MLP")."""
     p = spec if isinstance(spec, Problem) else resolve(spec, limits)
     values, history = sgd(p)
-    root, net = build_loss(p, values)  # this is the graph returned
+    root, net = build_loss(p, values)  # on the caller's tape: this is the graph returned
     rec = record(root)
     result = graph(root, rec)
-    final = root.data
+    final = rec.tape.data[rec.root]
     history.append(final)
+    order, g = rec.order, rec.grad
     names = parameter_names(p.nin, p.layers)
     params: list[Json] = []
     for name, v in zip(names, net.parameters()):
-        k = rec.index.get(v)
+        i = v._i
+        k = bisect_left(order, i)
         params.append(
             {
                 "name": name,
-                "node": None if k is None else f"n{k}",
-                "data": _num(v.data),
-                "grad": _num(0.0 if k is None else rec.grad[k]),
+                "node": f"n{k}" if k < len(order) and order[k] == i else None,
+                "data": _num(rec.tape.data[i]),
+                "grad": _num(g[i]),
             }
         )
     result["loss"] = _num(final)
