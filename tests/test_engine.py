@@ -285,3 +285,52 @@ def test_hash_and_equality_are_node_identity() -> None:
     assert b.operands[0] == a and hash(b.operands[0]) == hash(a)
     assert a != Value(1.0)
     assert current_tape() is a._tape
+
+
+def test_an_mlp_built_while_the_tape_compacts_keeps_every_group(private_tape) -> None:
+    """Compaction can fall inside a `group` block that has made no node yet: the group goes on."""
+    from gradwalk.nn import MLP
+
+    _dead = [Value(float(k)) * 2 for k in range(50)]
+    del _dead
+    private_tape.compact_at = len(private_tape)  # compacts at the first neuron's first weight: its group is empty
+    net = MLP(3, [4, 4, 1], seed=1)
+    groups = [private_tape.group_of(p._i) for p in net.parameters()]
+    assert len(groups) == 41 and None not in groups
+    assert groups[0] == "layer1/neuron1" and groups[-1] == "layer3/neuron1"
+
+
+def test_a_frozen_value_keeps_its_node(private_tape) -> None:
+    """gc.freeze() hides objects from gc.get_referrers, so a compaction would renumber around them."""
+    import gc
+
+    a = Value(3.0, label="a")
+    b = a * 2
+    gc.freeze()
+    try:
+        _dead = [Value(float(k)) * 2 for k in range(100)]
+        del _dead
+        private_tape.compact()
+        assert (a.data, b.data, a.label) == (3.0, 6.0, "a")
+        b.backward()
+        assert a.grad == 2.0
+    finally:
+        gc.unfreeze()
+
+
+def test_values_of_two_threads_say_how_to_build_them() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradwalk.nn import MLP
+
+    net = MLP(2, [4, 1], seed=1)
+    with ThreadPoolExecutor(2) as pool, pytest.raises(ValueError, match=r"one thread.*\[model\(x\) for x in xs\]"):
+        list(pool.map(net, [[1.0, 2.0], [0.5, -1.0]]))  # each worker's input leaves are on its own tape
+
+
+def test_methods_read_as_python_documents_them() -> None:
+    import pydoc
+
+    assert Value.__truediv__.__name__ == "__truediv__" and Value.__rmul__.__name__ == "__rmul__"
+    assert Value.tanh.__name__ == "tanh" and Value.tanh.__doc__ == "tanh(self), a new node."
+    assert "tselfnh" not in pydoc.render_doc(Value) and Value.__rsub__.__doc__ == "other − self, a new node."

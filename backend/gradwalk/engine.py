@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypeVar, Union
 
 from . import ops
 from .ops import ADD, MUL, OPS, SUB
@@ -175,7 +175,11 @@ class Value(metaclass=_ValueType):
     def _operand(self, other: Operand) -> int:
         if isinstance(other, Value):
             if other._tape is not self._tape:
-                raise ValueError("cannot combine Values built on different tapes (threads or fresh_tape blocks)")
+                raise ValueError(
+                    "cannot combine Values built on different tapes: each thread (and each fresh_tape block)"
+                    " builds on its own. Build the graph on one thread, e.g. [model(x) for x in xs] instead of"
+                    " ThreadPoolExecutor().map(model, xs) (Python runs one thread at a time, so it is no slower)"
+                )
             return other._i
         return self._tape.leaf(_as_float(other), CONST)
 
@@ -229,7 +233,7 @@ class Value(metaclass=_ValueType):
 _new_node: Callable[[], Value] = type.__call__.__get__(Value)
 
 
-def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Value]:
+def _binary_method(code: int, dunder: str, reflected: bool) -> Callable[[Value, Operand], Value]:
     kind = OP_BASE + code
     forward = OPS[code].forward
     # mul, add and sub are most nodes of any graph, and a call per node costs more
@@ -273,15 +277,10 @@ def _binary_method(code: int, reflected: bool) -> Callable[[Value, Operand], Val
         v._i = n
         return v
 
-    method.__name__ = f"__r{OPS[code].name}__" if reflected else f"__{OPS[code].name}__"
-    # Each operator gets its own copy of the code object: CPython specialises bytecode
-    # per code object, and one shared by all ten operators (the forward call site
-    # seeing ten different functions) runs about 1.7x slower in a mixed a*b + c graph.
-    method.__code__ = method.__code__.replace()
-    return method
+    return _named(method, dunder, code, reflected)
 
 
-def _unary_method(code: int) -> Callable[[Value], Value]:
+def _unary_method(code: int, name: str) -> Callable[[Value], Value]:
     kind = OP_BASE + code
     forward = OPS[code].forward
 
@@ -298,17 +297,28 @@ def _unary_method(code: int) -> Callable[[Value], Value]:
         v._i = n
         return v
 
-    method.__name__ = OPS[code].name
-    method.__doc__ = f"{OPS[code].formula.replace('a', 'self')}, a new node."
-    method.__code__ = method.__code__.replace()  # its own specialisation, as for _binary_method
+    return _named(method, name, code, False)
+
+
+F = TypeVar("F", bound=Callable[..., Value])
+
+
+def _named(method: F, name: str, code: int, reflected: bool) -> F:
+    """Name and document an operator as Python would (`__truediv__`, "tanh(self), a new node.")."""
+    a, b = ("other", "self") if reflected else ("self", "other")
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"{OPS[code].display.format(a=a, b=b)}, a new node."
+    # Each operator gets its own code object: CPython specialises bytecode per code
+    # object, and one shared by every operator runs a mixed a*b + c graph ~1.7x slower.
+    method.__code__ = method.__code__.replace(co_name=name)
     return method
 
 
 for _dunder, _code in (("add", ops.ADD), ("sub", ops.SUB), ("mul", ops.MUL), ("truediv", ops.DIV), ("pow", ops.POW)):
-    setattr(Value, f"__{_dunder}__", _binary_method(_code, reflected=False))
-    setattr(Value, f"__r{_dunder}__", _binary_method(_code, reflected=True))
-setattr(Value, "__neg__", _unary_method(ops.NEG))  # noqa: B010 (mypy forbids assigning a method)
+    setattr(Value, f"__{_dunder}__", _binary_method(_code, f"__{_dunder}__", reflected=False))
+    setattr(Value, f"__r{_dunder}__", _binary_method(_code, f"__r{_dunder}__", reflected=True))
+setattr(Value, "__neg__", _unary_method(ops.NEG, "__neg__"))  # noqa: B010 (mypy forbids assigning a method)
 for _name in ops.FUNCTIONS:
-    setattr(Value, _name, _unary_method(ops.BY_NAME[_name].code))
+    setattr(Value, _name, _unary_method(ops.BY_NAME[_name].code, _name))
 for _name in ops.BINARY_FUNCTIONS:  # a.max(b), or Value.max(a, b)
-    setattr(Value, _name, _binary_method(ops.BY_NAME[_name].code, reflected=False))
+    setattr(Value, _name, _binary_method(ops.BY_NAME[_name].code, _name, reflected=False))

@@ -20,27 +20,24 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .engine import Value
+from .ops import ACTIVATIONS
 from .tape import current_tape
 
 Number = int | float
-ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "linear")
 INITS: tuple[str, ...] = ("uniform", "he", "xavier")
 
 
 def activate(x: Value, activation: str) -> Value:
-    """Apply a named activation; "linear" is the identity (no node)."""
-    if activation == "tanh":
-        return x.tanh()
-    if activation == "relu":
-        return x.relu()
-    if activation == "sigmoid":
-        return x.sigmoid()
+    """Apply a named activation (a function of the op table); "linear" is the identity (no node)."""
     if activation == "linear":
         return x
-    raise ValueError(f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; use one of {', '.join(ACTIVATIONS)}")
+    method: Callable[[Value], Value] = getattr(Value, activation)
+    return method(x)
 
 
 def parameter_names(nin: int, nouts: Sequence[int]) -> list[str]:

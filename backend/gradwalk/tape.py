@@ -48,7 +48,7 @@ class Tape:
     grows lazily.
     """
 
-    __slots__ = ("__weakref__", "compact_at", "data", "grad", "groups", "labels", "rows")
+    __slots__ = ("__weakref__", "compact_at", "data", "freezes", "grad", "groups", "labels", "rows")
 
     def __init__(self) -> None:
         self.rows: list[Any] = []  # ints and floats, 5 per node
@@ -57,6 +57,7 @@ class Tape:
         self.labels: dict[int, str] = {}  # sparse: most nodes have no label
         self.groups: list[tuple[int, str | None]] = []  # (first index, group) runs
         self.compact_at = COMPACT_MIN
+        self.freezes = gc.get_freeze_count()  # see compact(): frozen objects are out of gc's sight
 
     def __len__(self) -> int:
         return len(self.data)
@@ -196,6 +197,12 @@ class Tape:
         """
         from .engine import Value
 
+        if gc.get_freeze_count() != self.freezes:
+            # gc.freeze() since this tape began may have frozen some of its Values, and
+            # gc.get_referrers cannot see frozen objects: renumbering would leave them stale.
+            # Keep every node instead (memory over correctness never).
+            self.compact_at *= 2
+            return
         holders: list[Value] = [v for v in gc.get_referrers(self) if isinstance(v, Value)]
         n = len(self.data)
         keep = bytearray(n)
@@ -241,6 +248,11 @@ class Tape:
             g = self.group_of(old)
             if not runs or runs[-1][1] != g:
                 runs.append((new, g))
+        # The group open now (a `with group(...)` block that has made no node yet) goes on
+        # for the nodes still to come.
+        current = self.group_of(len(self.data))
+        if not runs or runs[-1][1] != current:
+            runs.append((len(kept), current))
         return runs
 
 
