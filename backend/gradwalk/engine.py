@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar, Union
 
 from . import ops
@@ -40,20 +41,18 @@ def _as_float(x: object) -> float:
     raise TypeError(f"Value needs a number, not {type(x).__name__}")
 
 
-class _ValueType(type):
-    """Value's metaclass: `Value(data, label=...)` runs here rather than in `__init__`.
+class Value:
+    """A scalar node: a handle (tape, index). Operators append to the tape.
 
-    Value itself then has object's `__new__` and `__init__`, so the operators can make
-    a node by calling the class with no arguments straight from C (`_new_node`
-    below): building a node costs about 8 % less than with `object.__new__(Value)`.
+    `Value(data, label="")` makes an input leaf on the current thread's tape
+    (micrograd's constructor; `_children` and `_op` are accepted only empty).
     """
 
-    def __call__(cls, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> Value:
-        if cls is not Value and cls.__init__ is not object.__init__:  # type: ignore[misc]
-            raise TypeError(
-                f"{cls.__name__} defines __init__, which gradwalk.Value's subclasses cannot"
-                " (nodes are made without calling it); use a classmethod that calls the class instead"
-            )
+    __slots__ = ("_i", "_tape")
+    _tape: Tape
+    _i: int
+
+    def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> None:
         if _children or _op:
             raise TypeError("gradwalk.Value builds children through its operators; pass only data and label")
         x = data if data.__class__ is float else _as_float(data)  # raises before the tape changes
@@ -67,28 +66,10 @@ class _ValueType(type):
             n = len(tape.data)
         tape.rows += INPUT_LEAF
         tape.data.append(x)
-        v: Value = _new_node() if cls is Value else type.__call__(cls)
-        v._tape = tape
-        v._i = n
+        self._tape = tape
+        self._i = n
         if label:
             tape.labels[n] = str(label)
-        return v
-
-
-class Value(metaclass=_ValueType):
-    """A scalar node: a handle (tape, index). Operators append to the tape.
-
-    `Value(data, label="")` makes an input leaf on the current thread's tape
-    (micrograd's constructor; `_children` and `_op` are accepted only empty).
-    """
-
-    __slots__ = ("_i", "_tape")
-    _tape: Tape
-    _i: int
-
-    if TYPE_CHECKING:  # the constructor is _ValueType.__call__
-
-        def __init__(self, data: Number, _children: tuple[Value, ...] = (), _op: str = "", label: str = "") -> None: ...
 
     @classmethod
     def _at(cls, tape: Tape, i: int) -> Value:
@@ -227,10 +208,9 @@ class Value(metaclass=_ValueType):
         def max(self, other: Operand) -> Value: ...
 
 
-# The hot path: one Python frame per operator (Tape.binary/unary inlined, which
-# halves the cost of building a node). `_new_node` is type.__call__ bound to Value:
-# an empty node, made with no Python frame.
-_new_node: Callable[[], Value] = type.__call__.__get__(Value)
+# The hot path: one Python frame per operator (the tape's append inlined, which halves
+# the cost of building a node). `_new_node` makes an empty node without running __init__.
+_new_node: Callable[[], Value] = partial(object.__new__, Value)
 
 
 def _binary_method(code: int, dunder: str, reflected: bool) -> Callable[[Value, Operand], Value]:
