@@ -113,15 +113,15 @@ class _Run:
                 push(v if v is not None else self.lookup(arg, tok))  # type: ignore[arg-type]
                 fresh = False
                 continue
-            if code == "bin":
+            if code == "bin" or code == "fn2":  # an operator, or a function of two (max)
                 b = pop()
                 a = pop()
                 nodes += 1 + (a.__class__ is float) + (b.__class__ is float)
                 if nodes > limit:
                     raise self.over_budget(tok)
-                if a.__class__ is float and b.__class__ is float:
-                    a = leaf(a, "const")
-                push(binary[arg](a, b))  # type: ignore[index, arg-type]
+                if a.__class__ is float and (code == "fn2" or b.__class__ is float):
+                    a = leaf(a, "const")  # no Value method would see it: make the constant by hand
+                push((binary if code == "bin" else BINARY_FUNCTION_TABLE)[arg](a, b))  # type: ignore[index, arg-type]
             elif code == "num":
                 push(arg)  # type: ignore[arg-type]
             elif code == "neg" or code == "fn":
@@ -130,13 +130,6 @@ class _Run:
                 if nodes > limit:
                     raise self.over_budget(tok)
                 push(-_const(a) if code == "neg" else functions[arg](_const(a)))  # type: ignore[index]
-            elif code == "fn2":
-                b = pop()
-                a = pop()
-                nodes += 1 + (a.__class__ is float) + (b.__class__ is float)
-                if nodes > limit:
-                    raise self.over_budget(tok)
-                push(BINARY_FUNCTION_TABLE[arg](_const(a), b))  # type: ignore[index]
             elif code == "value":
                 nodes += 1
                 if nodes > limit:
