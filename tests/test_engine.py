@@ -335,3 +335,72 @@ def test_methods_read_as_python_documents_them() -> None:
     assert Value.__truediv__.__name__ == "__truediv__" and Value.__rmul__.__name__ == "__rmul__"
     assert Value.tanh.__name__ == "tanh" and Value.tanh.__doc__ == "tanh(self), a new node."
     assert "tselfnh" not in pydoc.render_doc(Value) and Value.__rsub__.__doc__ == "other − self, a new node."
+
+
+# The lecture's trace and draw_dot (seed 001), verbatim: nodes are keyed by id().
+def lecture_trace(root):  # type: ignore[no-untyped-def]
+    # builds a set of all nodes and edges in a graph
+    nodes, edges = set(), set()
+
+    # USE DFS to get all the nodes and edges
+    def build(v):  # type: ignore[no-untyped-def]
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                build(child)
+
+    build(root)
+    return nodes, edges
+
+
+def lecture_draw_dot(root):  # type: ignore[no-untyped-def]
+    from graphviz import Digraph
+
+    dot = Digraph(format="svg", graph_attr={"rankdir": "LR"})  # LR = left to right
+
+    nodes, edges = lecture_trace(root)
+    for n in nodes:
+        uid = str(id(n))
+        # for any value in the graph, create a rectangular ('record') node for it
+        dot.node(name=uid, label="{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad), shape="record")
+        if n._op:
+            # if this value is a result of some operation, create an op node for it
+            dot.node(name=uid + n._op, label=n._op)
+            # and connect the op node to the node.
+            dot.edge(uid + n._op, uid)
+
+    for n1, n2 in edges:
+        # connect n1 to the op node of n2, instead of n2.
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+
+    return dot
+
+
+def test_the_lectures_draw_dot_draws_every_edge_between_existing_nodes() -> None:
+    import re
+
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    d = c + a  # a is reached twice: through c and directly
+    d.label = "d"
+    d.backward()
+    source = lecture_draw_dot(d).source
+    declared = set(re.findall(r"^\s*(\S+) \[label=", source, flags=re.M))
+    edges = re.findall(r"^\s*(\S+) -> (\S+)", source, flags=re.M)
+    assert len([n for n in declared if n.isdigit()]) == 4  # a, b, c, d: each once
+    assert len(edges) == 2 + 4  # op -> value for c and d; a -> *, b -> *, c -> +, a -> +
+    assert all(x in declared and y in declared for x, y in edges), (edges, declared)
+    assert b in c._prev and next(iter(c._prev - {b})) is next(iter(c._prev - {b}))
+
+
+def test_prev_gives_the_same_objects_across_a_compaction(private_tape) -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    first = {v.label: v for v in c._prev}
+    _dead = [Value(float(k)) * 2 for k in range(100)]
+    del _dead
+    private_tape.compact()
+    again = {v.label: v for v in c._prev}
+    assert again["a"] is first["a"] and again["b"] is first["b"] and again["a"].data == 2.0

@@ -48,7 +48,7 @@ class Value:
     (micrograd's constructor; `_children` and `_op` are accepted only empty).
     """
 
-    __slots__ = ("_i", "_tape")
+    __slots__ = ("__weakref__", "_i", "_tape")  # weakref: the tape's cache of the handles `_prev` gives
     _tape: Tape
     _i: int
 
@@ -116,7 +116,10 @@ class Value:
 
     @property
     def _prev(self) -> set[Value]:
-        return {Value._at(self._tape, j) for j in self._tape.operands(self._i)}
+        """micrograd's children. The same handle objects for a node on every call while they
+        live, so helpers that key nodes by id() (the lecture's draw_dot) see each node once."""
+        tape = self._tape
+        return {tape.handle(j) for j in tape.operands(self._i)}
 
     @property
     def _op(self) -> str:
@@ -137,7 +140,8 @@ class Value:
     @property
     def operands(self) -> tuple[Value, ...]:
         """The operands in order (a*a gives (a, a)); `_prev` is micrograd's unordered set."""
-        return tuple(Value._at(self._tape, j) for j in self._tape.operands(self._i))
+        tape = self._tape
+        return tuple(tape.handle(j) for j in tape.operands(self._i))
 
     def __repr__(self) -> str:
         return f"Value(data={self.data})"

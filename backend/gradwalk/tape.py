@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +49,7 @@ class Tape:
     grows lazily.
     """
 
-    __slots__ = ("__weakref__", "compact_at", "data", "freezes", "grad", "groups", "labels", "rows")
+    __slots__ = ("__weakref__", "compact_at", "data", "freezes", "grad", "groups", "handles", "labels", "rows")
 
     def __init__(self) -> None:
         self.rows: list[Any] = []  # ints and floats, 5 per node
@@ -58,6 +59,7 @@ class Tape:
         self.groups: list[tuple[int, str | None]] = []  # (first index, group) runs
         self.compact_at = COMPACT_MIN
         self.freezes = gc.get_freeze_count()  # see compact(): frozen objects are out of gc's sight
+        self.handles: weakref.WeakValueDictionary[int, Value] | None = None  # see handle()
 
     def __len__(self) -> int:
         return len(self.data)
@@ -115,6 +117,18 @@ class Tape:
         if a < 0:
             return ()
         return (a,) if b < 0 else (a, b)
+
+    def handle(self, i: int) -> Value:
+        """The Value handle of node i that `_prev` and `operands` give: one object per node while it lives."""
+        from .engine import Value
+
+        cache = self.handles
+        if cache is None:
+            cache = self.handles = weakref.WeakValueDictionary()
+        v = cache.get(i)
+        if v is None:
+            v = cache[i] = Value._at(self, i)
+        return v
 
     def get_grad(self, i: int) -> float:
         grad = self.grad
@@ -239,6 +253,8 @@ class Tape:
         self.labels = {new_index[i]: s for i, s in self.labels.items() if keep[i]}
         for v in holders:
             v._i = new_index[v._i]
+        if self.handles:  # every live cached handle was a holder: key them by their new index
+            self.handles = weakref.WeakValueDictionary({v._i: v for v in self.handles.values()})
 
     def _remapped_groups(self, kept: list[int]) -> list[tuple[int, str | None]]:
         runs: list[tuple[int, str | None]] = []
