@@ -246,7 +246,11 @@ async function start() {
   // The explain panel's formulas come from the op table: load it before the first render.
   let opsError = null;
   try {
-    setOps(await api.ops());
+    const ops = await api.ops();
+    setOps(ops);
+    // The hint lists what the language accepts: the op table's functions.
+    const names = ops.filter((o) => o.function).map((o) => (o.arity === 2 ? `${o.name}(a, b)` : o.name));
+    if (names.length) $('#function-names').textContent = names.join(' ');
   } catch (err) {
     if (!(err instanceof api.ApiError)) throw err;
     opsError = err.message;

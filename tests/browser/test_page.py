@@ -452,3 +452,11 @@ def test_escape_leaves_the_editor_for_the_player(page) -> None:  # type: ignore[
     page.keyboard.press("ArrowRight")
     assert page.inner_text(tid("step-label")) != label
     assert page.input_value(tid("source")) == L_SOURCE
+
+
+def test_the_editor_hint_lists_the_op_tables_functions(page) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/")
+    page.wait_for_selector('[data-label="a"]')
+    page.wait_for_function("() => document.querySelector('#function-names').textContent.includes('sqrt')")
+    names = page.inner_text("#function-names").split(" ")
+    assert {"tanh", "exp", "log", "relu", "sigmoid", "sqrt", "abs", "sin", "cos", "max(a,"} <= set(names)
