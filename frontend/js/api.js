@@ -1,7 +1,7 @@
 /**
  * The only module that talks to the gradwalk API. Every call resolves to parsed JSON or
  * throws an ApiError with a message a student can read (server errors, network failures
- * and the SPEC's {"detail": [{msg, type, line, column}]} shape alike).
+ * and the API's {"detail": [{msg, type, line, column}]} shape alike).
  */
 
 export class ApiError extends Error {

@@ -1,6 +1,6 @@
 /**
  * The MLP form (layers, activations, loss, dataset preset or pasted samples, learning rate,
- * steps, seed, initialisation, L2 penalty), pre-filled with the seeds' 3-4-4-1 network and its four samples, and the
+ * steps, seed, initialisation, L2 penalty), pre-filled with the lecture's 3-4-4-1 network and its four samples, and the
  * loss-history chart (inline SVG) with a slider over training steps.
  */
 import { fmt } from './format.js';

@@ -12,7 +12,7 @@
  * each update remembers the grad it replaced, so undo is exact, not a subtraction.
  */
 
-/** A JSON number or the SPEC's "NaN"/"Infinity"/"-Infinity" strings -> a JS number. */
+/** A JSON number or the API's "NaN"/"Infinity"/"-Infinity" strings -> a JS number. */
 export function num(x) {
   if (typeof x === 'number') return x;
   if (x === 'NaN') return NaN;

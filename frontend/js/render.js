@@ -90,7 +90,7 @@ export class GraphView {
   }
 
   /**
-   * Draw `view` (a contracts.md View) for indexed graph `g`. Value nodes carry data-node-id
+   * Draw `view` (a view of the "layout" object, docs/api.md) for indexed graph `g`. Value nodes carry data-node-id
    * and data-label; op nodes carry data-op-for; group boxes carry data-group.
    */
   draw(view, g) {

@@ -177,7 +177,7 @@ def _more_ops(B: Any, v: dict[str, Any]) -> Any:
     return g
 
 
-# ------------------------------------------------------------ the seeds' examples
+# ------------------------------------------------------------ the lecture's examples
 
 
 @case("seed_L_graph", a=2.0, b=-3.0, c=10.0, f=-2.0)
