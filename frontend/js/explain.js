@@ -8,28 +8,8 @@
  * Returns lines: {kind, text}.
  */
 import { fmt, shortNum } from './format.js';
-
-/** The op table by name; empty until `setOps` (an op it lacks is shown generically). */
-let opTable = new Map();
-export function setOps(list) {
-  opTable = new Map((list || []).map((o) => [o.name, o]));
-}
-
-/**
- * Fill a display template: `{a}`, `{b}` with the operands' texts, `{out}` with the result's.
- * With `numbers`, texts are numbers and get brackets, except where the template already
- * brackets them (`sqrt({a})` reads sqrt(2.0000), not sqrt((2.0000))).
- */
-function fill(template, subs, { numbers = false } = {}) {
-  return template.replace(/\{(a|b|out)\}/g, (m, key, at) => {
-    const text = subs[key] ?? m;
-    if (!numbers) return text;
-    const before = template.slice(Math.max(0, at - 2), at);
-    const after = template[at + m.length];
-    const bracketed = (before.endsWith('(') || before === ', ') && (after === ')' || after === ',');
-    return bracketed ? text : `(${text})`;
-  });
-}
+import { isNamed, nodeName, nodeRef } from './names.js';
+import { fill, opInfo } from './ops.js';
 
 function roleNote(role) {
   if (role === 'param') return 'a parameter (leaf)';
@@ -47,15 +27,23 @@ export class Explainer {
     this.g = g;
   }
 
+  /** What the page calls node i (names.js): a label, a constant's value, or an expression. */
   name(i) {
-    const n = this.g.nodes[i];
-    if (n.label) return n.label;
-    if (n.role === 'const') return shortNum(this.g.data[i]);
-    return n.id;
+    return nodeName(this.g, i);
+  }
+
+  /** The name as the subject of `.grad` / `.data`: bracketed when it is an expression. */
+  ref(i) {
+    return nodeRef(this.g, i);
   }
 
   dataRef(i) {
-    return this.g.nodes[i].role === 'const' ? shortNum(this.g.data[i]) : `${this.name(i)}.data`;
+    return this.g.nodes[i].role === 'const' ? shortNum(this.g.data[i]) : `${this.ref(i)}.data`;
+  }
+
+  /** `e = a × b` for a named node; an unnamed one is its own formula, said once. */
+  defines(i) {
+    return isNamed(this.g, i) ? `${this.name(i)} = ${this.formula(i)}` : this.name(i);
   }
 
   /** The texts that fill node i's templates: its operands' as `a`, `b`, its own as `out`. */
@@ -65,27 +53,27 @@ export class Explainer {
   }
 
   /** `a × b` for an op node (names, or `ref` of each operand), or null for leaves. */
-  formula(i, ref = (j) => this.name(j), opts = {}) {
+  formula(i, ref = (j) => this.name(j), opts = { names: true }) {
     const node = this.g.nodes[i];
     if (!node.op) return null;
-    const op = opTable.get(node.op);
+    const op = opInfo(node.op);
     if (!op) return `${node.symbol || node.op}(${this.g.operands[i].map(ref).join(', ')})`;
     return fill(op.display, this.subs(i, ref), opts);
   }
 
   /** The local derivative of op node i with respect to operand slot s, e.g. `b.data` for `a × b`. */
   local(i, s, ref = (j) => this.dataRef(j), opts = {}) {
-    const template = opTable.get(this.g.nodes[i].op)?.display_local?.[s];
-    if (template == null) return `∂${this.name(i)}/∂${this.name(this.g.operands[i][s])}`;
+    const template = opInfo(this.g.nodes[i].op)?.display_local?.[s];
+    if (template == null) return `∂${this.ref(i)}/∂${this.ref(this.g.operands[i][s])}`;
     return fill(template, this.subs(i, ref), opts);
   }
 
   /** `∂o/∂n = (1 − o.data²) = (1 − (0.7071)²)`: the local with numbers, where it is more than one value. */
   localLine(i, s, value) {
-    const template = opTable.get(this.g.nodes[i].op)?.display_local?.[s];
+    const template = opInfo(this.g.nodes[i].op)?.display_local?.[s];
     if (template == null || isTrivial(template)) return null;
     const numbers = this.local(i, s, (j) => fmt(this.g.data[j]), { numbers: true });
-    const d = `∂${this.name(i)}/∂${this.name(this.g.operands[i][s])}`;
+    const d = `∂${this.ref(i)}/∂${this.ref(this.g.operands[i][s])}`;
     return { kind: 'local', text: `   ${d} = ${this.local(i, s)} = ${numbers} = ${fmt(value)}` };
   }
 
@@ -111,7 +99,7 @@ export class Explainer {
       out.push({ kind: 'head', text: `forward: ${this.name(i)} = ${fmt(g.data[i])}   — ${roleNote(node.role)}` });
     } else {
       const numeric = this.formula(i, (j) => fmt(g.data[j]), { numbers: true });
-      out.push({ kind: 'head', text: `forward: ${this.name(i)} = ${this.formula(i)}` });
+      out.push({ kind: 'head', text: `forward: ${this.defines(i)}` });
       out.push({ kind: 'rule', text: `${this.name(i)} = ${numeric} = ${fmt(g.data[i])}` });
     }
     if (player.pos === player.F) {
@@ -125,13 +113,13 @@ export class Explainer {
     const i = c.node;
     const out = [];
     if (c.step === 0) {
-      out.push({ kind: 'head', text: `backward step 0: seed the output — ${this.name(i)}.grad = 1  (∂${this.name(i)}/∂${this.name(i)} = 1)` });
-      out.push({ kind: 'rule', text: `${this.name(i)}.grad = 1.0000` });
+      out.push({ kind: 'head', text: `backward step 0: seed the output — ${this.ref(i)}.grad = 1  (∂${this.ref(i)}/∂${this.ref(i)} = 1)` });
+      out.push({ kind: 'rule', text: `${this.ref(i)}.grad = 1.0000` });
       return out;
     }
-    const O = this.name(i);
+    const O = this.ref(i);
     const ogradVal = player.grad[i]; // final by now: every consumer of i ran before i
-    out.push({ kind: 'head', text: `backward step ${c.step}: ${O} = ${this.formula(i)}   — chain rule: operand.grad += (∂${O}/∂operand) × ${O}.grad` });
+    out.push({ kind: 'head', text: `backward step ${c.step}: ${this.defines(i)}   — chain rule: operand.grad += (∂${O}/∂operand) × ${O}.grad` });
     // Match updates to operand slots in order (constant operands receive no update).
     const ops = g.operands[i];
     let slot = 0;
@@ -143,7 +131,7 @@ export class Explainer {
       }
       const s = slot < ops.length ? slot : 0;
       slot++;
-      const tgt = this.name(j);
+      const tgt = this.ref(j);
       const local = this.localLine(i, s, g.uLocal[u]);
       if (local) out.push(local);
       out.push({
@@ -163,7 +151,7 @@ export class Explainer {
   runningSum(u, j, total) {
     const g = this.g;
     const nth = g.uNth[u];
-    const name = this.name(j);
+    const name = this.ref(j);
     const more = nth < total ? ` — ${total - nth} more to come` : ' — all paths summed';
     if (nth === 1) return `   ${name} feeds ${total} places: ${name}.grad = ${fmt(g.uGrad[u])}   (contribution 1 of ${total}${more})`;
     const terms = [];

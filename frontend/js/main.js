@@ -5,7 +5,8 @@
  */
 import * as api from './api.js';
 import { Editor } from './editor.js';
-import { Explainer, setOps } from './explain.js';
+import { Explainer } from './explain.js';
+import { setOps } from './ops.js';
 import { FormError, MlpForm } from './mlp.js';
 import { Playback } from './playback.js';
 import { indexGraph, Player } from './player.js';

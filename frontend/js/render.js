@@ -5,6 +5,7 @@
  * (`highlight`), so stepping stays cheap at thousands of nodes.
  */
 import { fmt, fmtSmall } from './format.js';
+import { nodeName } from './names.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 
@@ -178,8 +179,10 @@ export class GraphView {
     const i = g.idx.get(vn.id);
     const node = g.nodes[i];
     const label = node.label || '';
+    // The box shows what the panel calls the node: an unnamed result its expression (dimmed).
+    const shown = label || (node.op ? nodeName(g, i) : '');
     // Section widths in proportion to their text: label | data -3.0000 | grad 6.0000
-    const lc = Math.max(label.length, 1) + 1.5;
+    const lc = Math.max(shown.length, 1) + 1.5;
     const dc = fmt(g.data[i]).length + 5.5;
     const gc = Math.max(fmt(g.finalGrad[i]).length, 6) + 5.5;
     const tot = lc + dc + gc;
@@ -192,7 +195,7 @@ export class GraphView {
     // The record is HTML in a foreignObject: crisp CSS boxes, and innerText works on its fields.
     return `<g class="vn ${role}${out}" data-node-id="${esc(node.id)}" data-label="${esc(label)}" transform="translate(${x0},${y0})">` +
       `<foreignObject width="${w}" height="${h}"><div class="rec" style="font-size:${r1(fs)}px">` +
-      `<span class="lbl" style="width:${lw}px;font-size:${r1(fs * 1.08)}px">${esc(label)}</span>` +
+      `<span class="lbl${label ? '' : ' derived'}" style="width:${lw}px;font-size:${r1(fs * (label ? 1.08 : 0.9))}px">${esc(shown)}</span>` +
       `<span class="cell" style="width:${dw}px"><i>data </i><b data-field="data">·</b></span>` +
       `<span class="cell gcell" style="width:${gw}px"><i>grad </i><b data-field="grad">0.0000</b></span>` +
       '</div></foreignObject></g>';

@@ -460,3 +460,23 @@ def test_the_editor_hint_lists_the_op_tables_functions(page) -> None:  # type: i
     page.wait_for_function("() => document.querySelector('#function-names').textContent.includes('sqrt')")
     names = page.inner_text("#function-names").split(" ")
     assert {"tanh", "exp", "log", "relu", "sigmoid", "sqrt", "abs", "sin", "cos", "max(a,"} <= set(names)
+
+
+def test_unnamed_results_are_called_by_their_expression(page) -> None:  # type: ignore[no-untyped-def]
+    """The panel and the boxes name what the student did not: no internal id like n13 appears."""
+    load(page, "x = Value(2.0, label='x')\ne = (2*x).exp()\no = (e - 1) / (e + 1)\ns = x + e + o + 1")
+    page.click(tid("to-start"))
+    texts = []
+    while True:
+        texts.append(page.inner_text(tid("explain")))
+        label = page.inner_text(tid("step-label"))
+        m = re.fullmatch(r"backward (\d+)/(\d+)", label)
+        if m and m.group(1) == m.group(2):
+            break
+        page.click(tid("step-next"))
+    panel = "\n".join(texts)
+    assert not re.search(r"\bn\d+\b", panel), re.findall(r".*\bn\d+\b.*", panel)[:3]
+    assert "o = (e − 1) / (e + 1)" in panel and "(e − 1).grad" in panel
+    assert "forward: 2 × x" in panel  # an unnamed result is its own formula, said once
+    boxes = page.eval_on_selector_all("[data-node-id] .lbl", "els => els.map(e => e.textContent)")
+    assert {"e − 1", "e + 1", "2 × x"} <= set(boxes)
