@@ -3,12 +3,17 @@
  * explain panel and the inspector. One place, so a value reads the same everywhere.
  */
 
-/** Python's "%.4f", as draw_dot prints values (nan, inf, -0.0000 included). */
+/**
+ * Python's "%.4f", as draw_dot prints values (nan, inf, -0.0000 included), except that a
+ * non-zero value never reads 0.0000: below 0.00005 it gets 3 significant digits
+ * (tanh(10)'s grad is 8.24e-9, the lesson of that example, not nothing).
+ */
 export function fmt(x) {
   if (Number.isNaN(x)) return 'nan';
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (Object.is(x, -0)) return '-0.0000';
+  if (x !== 0 && Math.abs(x) < 0.00005) return x.toExponential(2);
   return x.toFixed(4);
 }
 

@@ -480,3 +480,11 @@ def test_unnamed_results_are_called_by_their_expression(page) -> None:  # type: 
     assert "forward: 2 × x" in panel  # an unnamed result is its own formula, said once
     boxes = page.eval_on_selector_all("[data-node-id] .lbl", "els => els.map(e => e.textContent)")
     assert {"e − 1", "e + 1", "2 × x"} <= set(boxes)
+
+
+def test_a_tiny_gradient_never_reads_zero(page) -> None:  # type: ignore[no-untyped-def]
+    load(page, "x = 10.0\ny = tanh(x)")
+    page.click(tid("to-end"))
+    assert field(page, "x", "grad") == "8.24e-9"  # 1 - tanh(10)**2, as the example's lesson says
+    assert field(page, "y", "grad") == "1.0000" and field(page, "x", "data") == "10.0000"
+    assert "8.24e-9" in page.inner_text(tid("explain"))
