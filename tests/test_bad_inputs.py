@@ -160,9 +160,9 @@ def test_catalogue_has_at_least_sixty_inputs() -> None:
 @pytest.mark.parametrize("request_kwargs", CASES)
 def test_bad_input_is_a_fast_4xx_with_detail(request_kwargs: dict) -> None:  # type: ignore[type-arg]
     SENTINEL.unlink(missing_ok=True)
-    t = time.perf_counter()
+    t = time.process_time()  # CPU seconds of this process (client and app): the work, not the machine's load
     r = client.post("/api/v1/expression", **request_kwargs)
-    seconds = time.perf_counter() - t
+    seconds = time.process_time() - t
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
     body = r.json()
     assert isinstance(body["detail"], list) and body["detail"]

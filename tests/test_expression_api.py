@@ -87,10 +87,10 @@ def test_limits_through_the_api() -> None:
     settings = get_settings()
     r = client.post("/api/v1/expression", json={"source": "x = 1\n" * (settings.max_source_bytes // 6 + 1)})
     assert r.status_code == 413 and r.json()["detail"][0]["type"] == "source.limit.source_bytes"
-    t = time.perf_counter()
+    t = time.process_time()  # CPU seconds of this process (client and app): the work, not the machine's load
     r = client.post("/api/v1/expression", json={"source": "y = " + "(" * 20_000 + "1" + ")" * 20_000})
     assert r.status_code == 422 and "nesting deeper than 200" in r.json()["detail"][0]["msg"]
-    assert time.perf_counter() - t < 1.0
+    assert time.process_time() - t < 1.0
     g = post("x = 1.5\ny = " + "+".join(["x"] * 30_000))
     assert by_label(g)["x"]["grad"] == 30_000.0 and len(g["nodes"]) == 30_000
 
