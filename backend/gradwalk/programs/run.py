@@ -15,6 +15,9 @@ def respond(program: Program, limits: SandboxLimits) -> dict[str, Any]:
     if program.output is not None and not is_name(program.output):
         raise ProgramError(f"output must be a Python name, not {program.output!r}", "output")
     analysis = analyse(program.source)
+    if analysis.syntax is not None:  # Python's parser already says where: nothing to run
+        kind, msg, line, column = analysis.syntax
+        raise ProgramError(msg, f"python.{kind}", line, column)
     raw, stdout = run(analysis, program.output, limits)
     graph = build(raw, limits.max_nodes)
     graph["stdout"] = stdout

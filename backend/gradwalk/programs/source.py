@@ -31,6 +31,7 @@ class Analysis:
     names: list[str]  # module-level names, the one bound last first
     defines_value: bool  # a `class Value` at module level
     inherits: tuple[int, int, str] | None  # (line, column, class name) of the first class with a base
+    syntax: tuple[str, str, int, int] | None = None  # Python's own (type, msg, line, column) for a bad program
 
 
 def is_name(s: str) -> bool:
@@ -68,7 +69,11 @@ def analyse(source: str) -> Analysis:
     """Static facts about `source`; a source Python cannot parse is returned as-is (the sandbox reports it)."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except SyntaxError as e:  # IndentationError and TabError included
+        line = e.lineno or 1
+        col = e.offset or 1
+        return Analysis(source, None, [], False, None, (type(e).__name__, e.msg, line, max(col, 1)))
+    except (ValueError, RecursionError, MemoryError):  # the sandbox's parser will say what is wrong
         return Analysis(source, None, [], False, None)
     lines = source.split("\n")
     edits: list[tuple[int, int, int, int, str]] = []
