@@ -24,6 +24,7 @@ from gradwalk.programs.sandbox import POOL
 PROGRAMS = Path(__file__).parent / "programs"
 SEED000 = (PROGRAMS / "seed000_asis.txt").read_text()
 SEED002_CELL55 = (PROGRAMS / "seed002_cell55.txt").read_text()
+SEED002_DRAW_DOT = (PROGRAMS / "seed002_draw_dot.txt").read_text()
 
 Json = dict[str, Any]
 
@@ -234,6 +235,14 @@ def test_draw_dot_names_the_output_and_takes_snapshots(client: TestClient) -> No
     assert first["grad"][nodes["a"]["id"]] == 0
     assert second["output"] == g["output"] and second["grad"][nodes["a"]["id"]] == 6.0
     assert second["data"][nodes["L"]["id"]] == -8.0
+
+
+def test_the_lectures_own_draw_dot_with_graphviz_runs(client: TestClient) -> None:
+    g = post(client, LECTURE + SEED002_DRAW_DOT + "\nz = a * 2\ndraw_dot(L)\n")
+    assert g["output_name"] == "L" and g["snapshots"] == []  # the program's draw_dot: no snapshots
+    assert by_label(g)["a"]["grad"] == 6.0
+    g = post(client, "import graphviz\ndot = graphviz.Digraph()\ndot.node('x')\nv = Value(1.0)")
+    assert g["output_name"] == "v"
 
 
 def test_output_rules(client: TestClient) -> None:
@@ -497,7 +506,7 @@ def test_hostile_programs_answer_a_clean_4xx(
     assert r.status_code == 422, r.text
     d = r.json()["detail"][0]
     assert d["type"].startswith(kind), d
-    assert elapsed < get_settings().program_time_seconds + 1.5, elapsed
+    assert elapsed < get_settings().program_time_seconds + 1.0, elapsed
     assert "root:" not in r.text and "/home" not in r.text and "gradwalk/programs" not in r.text
     assert not Path("/tmp/gradwalk-pwned").exists()
     # the service is healthy after

@@ -261,6 +261,33 @@ _gw_mod_micrograd_nn.Neuron = Neuron
 _gw_mod_micrograd_nn.Layer = Layer
 _gw_mod_micrograd_nn.MLP = MLP
 _gw_mod_micrograd_nn.random = random
+class _gw_Digraph:
+    """graphviz.Digraph as the lecture's draw_dot uses it: it records nothing, gradwalk draws the graph."""
+
+    def __init__(self, *args, **kwargs):
+        self.body = []
+
+    def node(self, *args, **kwargs):
+        return None
+
+    def edge(self, *args, **kwargs):
+        return None
+
+    def attr(self, *args, **kwargs):
+        return None
+
+    def render(self, *args, **kwargs):
+        return None
+
+    def pipe(self, *args, **kwargs):
+        return b''
+
+    def _repr_svg_(self):
+        return ''
+
+_gw_mod_graphviz = _gw_Namespace('graphviz')
+_gw_mod_graphviz.Digraph = _gw_Digraph
+_gw_mod_graphviz.Graph = _gw_Digraph
 _gw_mod_micrograd = _gw_Namespace('micrograd')
 _gw_mod_micrograd.engine = _gw_mod_micrograd_engine
 _gw_mod_micrograd.nn = _gw_mod_micrograd_nn

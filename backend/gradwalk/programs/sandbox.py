@@ -106,7 +106,10 @@ def run(analysis: Analysis, requested: str | None, limits: SandboxLimits) -> tup
     started = time.monotonic()
     try:
         with POOL.get().checkout(script_name="program.py", limits=sandbox_limits) as session:
-            session.feed_run(PRELUDE)
+            try:
+                session.feed_run(PRELUDE)
+            except pm.MontyError as e:  # gradwalk's own code: a bug, never the program's error
+                raise RuntimeError(f"gradwalk's sandbox prelude failed: {e}") from None
             result = session.feed_run(code, print_callback=on_print)
     except pm.MontyCrashedError as e:
         if e.timed_out or time.monotonic() - started >= limits.time_seconds:

@@ -15,11 +15,13 @@ _NAMESPACES = {
     "micrograd": "_gw_mod_micrograd",
     "micrograd.engine": "_gw_mod_micrograd_engine",
     "micrograd.nn": "_gw_mod_micrograd_nn",
+    "graphviz": "_gw_mod_graphviz",  # a stub: the lecture's draw_dot runs, gradwalk draws
 }
 _STAR = {
     "micrograd.engine": ("Value",),
     "micrograd.nn": ("Value", "Module", "Neuron", "Layer", "MLP"),
     "micrograd": ("engine", "nn"),
+    "graphviz": ("Digraph", "Graph"),
 }
 MAX_CANDIDATES = 200
 
@@ -41,18 +43,19 @@ def is_name(s: str) -> bool:
 def _rewrite_import(node: ast.Import | ast.ImportFrom) -> str | None:
     parts: list[str] = []
     if isinstance(node, ast.Import):
-        if not any(a.name == "micrograd" or a.name.startswith("micrograd.") for a in node.names):
+        if not any(a.name.split(".")[0] in _NAMESPACES for a in node.names):
             return None
         for a in node.names:
+            top = a.name.split(".")[0]
             if a.name not in _NAMESPACES:
-                if a.name.startswith("micrograd"):
+                if top in _NAMESPACES:
                     parts.append(f"raise ModuleNotFoundError(\"No module named '{a.name}'\")")
                     continue
                 parts.append(f"import {a.name}" + (f" as {a.asname}" if a.asname else ""))
             elif a.asname:
                 parts.append(f"{a.asname} = {_NAMESPACES[a.name]}")
             else:
-                parts.append(f"micrograd = {_NAMESPACES['micrograd']}")
+                parts.append(f"{top} = {_NAMESPACES[top]}")
         return "; ".join(parts)
     if node.level or node.module not in _NAMESPACES:
         return None
