@@ -61,15 +61,11 @@ def build(raw: list[Any], max_nodes: int) -> Json:
     _, name, engine, data, grad, before, ops, labels, kids, steps, snaps = raw
     n = len(data) if isinstance(data, list) else -1
     data, grad, before = _floats(data, n), _floats(grad, n), _floats(before, n)
-    if not (isinstance(ops, list) and isinstance(labels, list) and isinstance(kids, list)) or not (
-        len(ops) == len(labels) == len(kids) == n
-    ):
+    if not (isinstance(ops, list) and isinstance(labels, list)) or not (len(ops) == len(labels) == n) or n < 1:
         raise _bad()
     if not all(isinstance(o, str) for o in ops) or not all(isinstance(s, str) for s in labels):
         raise _bad()
-    for k, ch in enumerate(kids):
-        if not isinstance(ch, list) or not all(isinstance(j, int) and 0 <= j < k for j in ch):
-            raise _bad()
+    kids = _unflatten_kids(kids, n)
     if engine not in ("gradwalk", "program") or not (name is None or isinstance(name, str)):
         raise _bad()
     ids = [f"n{k}" for k in range(n)]
@@ -97,27 +93,18 @@ def build(raw: list[Any], max_nodes: int) -> Json:
         {"node": ids[root], "grad": 1.0, "updates": [{"node": ids[root], "local": 1.0, "delta": 1.0, "grad": 1.0}]}
     ]
     made: dict[int, dict[int, float]] = {}  # step node -> {operand: delta}
-    if not isinstance(steps, list):
-        raise _bad()
-    for st in steps:
-        if not (isinstance(st, list) and len(st) == 3 and isinstance(st[0], int) and 0 <= st[0] < n):
-            raise _bad()
-        k, g_step, ups = st
-        if not isinstance(g_step, float) or not isinstance(ups, list):
-            raise _bad()
+    s_node, s_grad, s_count, u_node, u_delta, u_grad = _step_lists(steps, n)
+    u = 0
+    for k, g_step, count in zip(s_node, s_grad, s_count):
         out_ups = []
         made[k] = {}
-        for u in ups:
-            if not (isinstance(u, list) and len(u) == 3 and isinstance(u[0], int) and 0 <= u[0] < n):
-                raise _bad()
-            j, delta, g = u
-            if not (isinstance(delta, float) and isinstance(g, float)):
-                raise _bad()
+        for j, delta, g in zip(u_node[u : u + count], u_delta[u : u + count], u_grad[u : u + count]):
             made[k][j] = made[k].get(j, 0.0) + delta
             local = delta / g_step if g_step != 0 and math.isfinite(g_step) else None
             out_ups.append(
                 {"node": ids[j], "local": None if local is None else _fin(local), "delta": _fin(delta), "grad": _fin(g)}
             )
+        u += count
         if kids[k] or out_ups:
             backward.append({"node": ids[k], "grad": _fin(g_step), "updates": out_ups})
     snapshots: list[Json] = []
@@ -153,6 +140,41 @@ def build(raw: list[Any], max_nodes: int) -> Json:
         "checks": checks(data, grad, before, ops, kids, made, ids, labels, engine, warnings),
         "snapshots": snapshots,
     }
+
+
+def _ints(x: Any, n: int | None, below: int) -> list[int]:
+    if not isinstance(x, list) or (n is not None and len(x) != n):
+        raise _bad()
+    if not all(type(v) is int and 0 <= v < below for v in x):
+        raise _bad()
+    return x
+
+
+def _unflatten_kids(kids: Any, n: int) -> list[list[int]]:
+    if not (isinstance(kids, list) and len(kids) == 2):
+        raise _bad()
+    counts = _ints(kids[0], n, n + 1)
+    flat = _ints(kids[1], sum(counts), n)
+    out: list[list[int]] = []
+    p = 0
+    for k, c in enumerate(counts):
+        ch = flat[p : p + c]
+        if any(j >= k for j in ch):  # operands come before their result
+            raise _bad()
+        out.append(ch)
+        p += c
+    return out
+
+
+def _step_lists(steps: Any, n: int) -> tuple[list[int], list[float], list[int], list[int], list[float], list[float]]:
+    if not (isinstance(steps, list) and len(steps) == 6):
+        raise _bad()
+    s_node = _ints(steps[0], None, n)
+    s_grad = _floats(steps[1], len(s_node))
+    s_count = _ints(steps[2], len(s_node), n + 2)
+    total = sum(s_count)
+    u_node = _ints(steps[3], total, n)
+    return s_node, s_grad, s_count, u_node, _floats(steps[4], total), _floats(steps[5], total)
 
 
 def _op_of(sym: str | None, arity: int) -> Op | None:

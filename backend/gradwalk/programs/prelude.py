@@ -350,20 +350,26 @@ def _gw_extract():
             topo.append(top[0])
             kids_obj.append(ch)
     kids = [[index[id(c)] for c in ch] for ch in kids_obj]
-    data = [_gw_num(v.data) for v in topo]
-    before = [_gw_num(v.grad) for v in topo]
+    data = [v.data if type(v.data) is float else _gw_num(v.data) for v in topo]
+    before = [v.grad if type(v.grad) is float else _gw_num(v.grad) for v in topo]
     ops = []
     labels = []
     for v in topo:
         op = getattr(v, '_op', None)
         if op is None:
             op = getattr(v, '_operation', getattr(v, '_operations', ''))
-        ops.append(str(op))
-        labels.append(str(getattr(v, 'label', '')))
+        ops.append(op if type(op) is str else str(op))
+        lab = getattr(v, 'label', '')
+        labels.append(lab if type(lab) is str else str(lab))
     for v in topo:
         v.grad = 0.0
     root.grad = 1.0
-    steps = []
+    s_node = []
+    s_grad = []
+    s_count = []
+    u_node = []
+    u_delta = []
+    u_grad = []
     k = len(topo) - 1
     while k >= 0:
         v = topo[k]
@@ -374,17 +380,26 @@ def _gw_extract():
         if k not in watch:
             watch.append(k)
         old = [topo[j].grad for j in watch]
-        step_grad = _gw_num(v.grad)
+        g0 = v.grad
+        s_node.append(k)
+        s_grad.append(g0 if type(g0) is float else _gw_num(g0))
         if hasattr(v, '_backward'):
             v._backward()
-        ups = []
+        n_up = 0
         for i in range(len(watch)):
             g = topo[watch[i]].grad
             if g != old[i]:
-                ups.append([watch[i], _gw_num(g) - _gw_num(old[i]), _gw_num(g)])
-        steps.append([k, step_grad, ups])
+                g = g if type(g) is float else _gw_num(g)
+                o = old[i] if type(old[i]) is float else _gw_num(old[i])
+                u_node.append(watch[i])
+                u_delta.append(g - o)
+                u_grad.append(g)
+                n_up += 1
+        s_count.append(n_up)
         k -= 1
-    grad = [_gw_num(v.grad) for v in topo]
+    grad = [v.grad if type(v.grad) is float else _gw_num(v.grad) for v in topo]
+    kid_count = [len(ch) for ch in kids]
+    kid_flat = [j for ch in kids for j in ch]
     snaps = []
     for d in _gw_draws:
         ids = d[1]
@@ -395,7 +410,8 @@ def _gw_extract():
                 sd.append([j, t[0], t[1]])
         snaps.append([index.get(id(d[0]), -1), sd])
     engine = 'gradwalk' if type(root) is _gw_Value else 'program'
-    return ['ok', name, engine, data, grad, before, ops, labels, kids, steps, snaps]
+    return ['ok', name, engine, data, grad, before, ops, labels, [kid_count, kid_flat],
+            [s_node, s_grad, s_count, u_node, u_delta, u_grad], snaps]
 
 _gw_extract()
 """

@@ -178,7 +178,7 @@ def _runtime_error(e: pm.MontyRuntimeError, n_lines: int, limits: SandboxLimits)
     line, column = _position(e.traceback(), n_lines)
     if name == "TimeoutError" and "time limit exceeded" in msg:
         return _time_limit(limits)
-    if name == "MemoryError" and "memory limit exceeded" in msg:
+    if name == "MemoryError" and "memory limit" in msg:
         extra: dict[str, Any] = {"limit": limits.memory_bytes}
         if line is not None:
             extra.update(line=line, column=column)
