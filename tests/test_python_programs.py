@@ -212,6 +212,11 @@ amg, bmg, gmg = a, b, g
     assert any(d == 2.0 and close(gr, ns["bmg"].grad) for d, gr in leaves)
 
 
+def test_layout_on_request(client: TestClient) -> None:
+    g = post(client, LECTURE, layout=True)
+    assert "layout" in g and "layout" not in post(client, LECTURE)
+
+
 def test_micrograd_import_forms(client: TestClient) -> None:
     for imports in [
         "from micrograd.engine import Value",
