@@ -23,6 +23,10 @@ class Limits:
     dot_timeout_seconds: float = 10.0  # one run of a Graphviz binary
     layout_cache_size: int = 128  # layouts kept, keyed by graph structure
     export_max_nodes: int = 5_000  # value nodes in a DOT/SVG/PNG export
+    program_time_seconds: float = 5.0  # a Python program's run in the sandbox (its prints and extraction included)
+    program_memory_bytes: int = 256 * 1024 * 1024  # the sandbox's heap for one program
+    program_recursion_depth: int = 1000  # nested calls in a program
+    program_output_bytes: int = 64 * 1024  # what a program may print
 
 
 class LimitError(Exception):

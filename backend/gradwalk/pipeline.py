@@ -30,6 +30,7 @@ from .export import drawing
 from .language import SourceError, run
 from .layout import compute_layout
 from .limits import LimitError, Limits
+from .programs import Program, ProgramError, SandboxLimits
 from .tape import fresh_tape
 from .trace import collector_paused, record, variables
 from .trace import graph as trace_graph
@@ -42,6 +43,8 @@ __all__ = [
     "LimitError",
     "Limits",
     "MLPSpec",
+    "Program",
+    "ProgramError",
     "SourceError",
     "SpecError",
     "export",
@@ -61,7 +64,7 @@ class Expression:
     output: str | None = None
 
 
-Input = Expression | MLPSpec  # the request kinds _PLANNERS knows
+Input = Expression | MLPSpec | Program  # the request kinds _PLANNERS knows
 
 
 def _plan_expression(req: Expression, limits: Limits) -> Build:
@@ -89,7 +92,34 @@ def _plan_mlp(spec: MLPSpec, limits: Limits) -> Build:
     return lambda: train(problem)
 
 
-_PLANNERS: dict[type, Callable[[Any, Limits], Build]] = {Expression: _plan_expression, MLPSpec: _plan_mlp}
+def _plan_program(req: Program, limits: Limits) -> Build:
+    if len(req.source.encode("utf-8", "surrogatepass")) > limits.max_source_bytes:
+        raise LimitError(
+            f"the program is larger than the max_source_bytes limit of {limits.max_source_bytes} bytes",
+            "limit.source_bytes",
+            limit=limits.max_source_bytes,
+        )
+    sandbox = SandboxLimits(
+        time_seconds=limits.program_time_seconds,
+        memory_bytes=limits.program_memory_bytes,
+        recursion_depth=limits.program_recursion_depth,
+        output_bytes=limits.program_output_bytes,
+        max_nodes=limits.max_nodes,
+    )
+
+    def build() -> Json:
+        from .programs.run import respond as run_program  # the sandbox: the `server` extra
+
+        return run_program(req, sandbox)  # the program runs in a sandbox worker process, never here
+
+    return build
+
+
+_PLANNERS: dict[type, Callable[[Any, Limits], Build]] = {
+    Expression: _plan_expression,
+    MLPSpec: _plan_mlp,
+    Program: _plan_program,
+}
 
 
 @dataclass(frozen=True)

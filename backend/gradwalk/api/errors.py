@@ -1,7 +1,8 @@
 """Error handling for the whole app: every error is {"detail": [{"msg", "type", ...}]}.
 
 - The pipeline's core exceptions -> their status: SourceError 422 (413 over
-  max_source_bytes) with line, column and loc; SpecError 422; LimitError 422;
+  max_source_bytes) with line, column and loc; SpecError 422; LimitError 422 (413 over
+  max_source_bytes); ProgramError (a Python program's exception: python.<Name>) 422;
   GraphvizUnavailable 503; GraphvizError 422. Routes never catch them.
 - RequestValidationError -> 422 with msg/type/loc only: FastAPI's default echoes the
   rejected input, and a rejected NaN or lone surrogate then fails to serialise (a 500).
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..export import GraphvizError, GraphvizUnavailable
 from ..language import SourceError
 from ..limits import LimitError
+from ..programs import ProgramError
 from ..training import SpecError
 from .settings import get_settings
 
@@ -89,7 +91,12 @@ async def spec_error(_request: Request, exc: Exception) -> Response:
 
 async def limit_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LimitError)
-    return _body(422, [{"msg": exc.msg, "type": exc.type, **exc.extra}])
+    return _body(413 if exc.type == "limit.source_bytes" else 422, [{"msg": exc.msg, "type": exc.type, **exc.extra}])
+
+
+async def program_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProgramError)
+    return _body(422, [{**exc.as_detail(), "loc": ["body", "output" if exc.type == "output" else "source"]}])
 
 
 async def graphviz_unavailable(_request: Request, exc: Exception) -> Response:
@@ -202,6 +209,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SourceError, source_error)
     app.add_exception_handler(SpecError, spec_error)
     app.add_exception_handler(LimitError, limit_error)
+    app.add_exception_handler(ProgramError, program_error)
     app.add_exception_handler(GraphvizUnavailable, graphviz_unavailable)
     app.add_exception_handler(GraphvizError, graphviz_failed)
     app.add_exception_handler(Exception, internal_error)

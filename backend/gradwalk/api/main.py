@@ -14,8 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
+from ..programs.sandbox import POOL
 from . import docs, errors
-from .routes import export, expression, health, mlp
+from .routes import export, expression, health, mlp, python
 from .settings import get_settings
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
@@ -30,7 +31,12 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Worker threads compute big graphs while the loop answers small requests: hand
     # the GIL over every 1 ms instead of 5 ms so /healthz and small requests stay quick.
     sys.setswitchinterval(0.001)
-    yield
+    # Python programs run in pydantic-monty worker processes: the pool lives as long as the app.
+    POOL.start(get_settings().max_programs)
+    try:
+        yield
+    finally:
+        POOL.stop()
 
 
 def create_app() -> FastAPI:
@@ -51,6 +57,7 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(expression.router)
     app.include_router(mlp.router)
+    app.include_router(python.router)
     app.include_router(export.router)
     if FRONTEND_DIR.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")

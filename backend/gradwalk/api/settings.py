@@ -34,10 +34,17 @@ class Settings(BaseSettings):
     dot_timeout_seconds: float = _D.dot_timeout_seconds
     layout_cache_size: int = _D.layout_cache_size
     export_max_nodes: int = _D.export_max_nodes
+    program_time_seconds: float = _D.program_time_seconds
+    program_memory_bytes: int = _D.program_memory_bytes
+    program_recursion_depth: int = _D.program_recursion_depth
+    program_output_bytes: int = _D.program_output_bytes
 
     # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
     worker_threads: int = Field(default=4, description="Threads that run CPU-bound requests off the event loop.")
+    max_programs: int = Field(
+        default=4, description="Python programs run at once (sandbox worker processes); more wait for a free one."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins other sites may call the API from (CORS), comma-separated or a JSON list; '*' for any."
