@@ -39,16 +39,21 @@ def json_response(body: Any, status_code: int = 200) -> Response:
 _limiter: CapacityLimiter | None = None
 
 
-async def compute(fn: Callable[..., T], *args: Any, small: bool = False) -> T:
+async def compute(
+    fn: Callable[..., T], *args: Any, small: bool = False, limiter: CapacityLimiter | None = None
+) -> T:
     """Run fn(*args) in a worker thread, so the event loop stays free, or right here when
     the caller knows the work is `small` (well under a millisecond: the hop to a thread
-    and back would cost more than the work)."""
+    and back would cost more than the work). `limiter` bounds how many run at once
+    (default: `worker_threads`)."""
     global _limiter
     if small:
         return fn(*args)
-    if _limiter is None:
-        _limiter = CapacityLimiter(get_settings().worker_threads)
-    return await anyio.to_thread.run_sync(fn, *args, limiter=_limiter)
+    if limiter is None:
+        if _limiter is None:
+            _limiter = CapacityLimiter(get_settings().worker_threads)
+        limiter = _limiter
+    return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
 
 
 def _encoded(job: Job) -> bytes:
@@ -56,6 +61,7 @@ def _encoded(job: Job) -> bytes:
     return dumps(job.run())
 
 
-async def graph_response(job: Job, small: bool = False) -> Response:
+async def graph_response(job: Job, small: bool = False, limiter: CapacityLimiter | None = None) -> Response:
     """The job's response dict as a JSON response, computed off the event loop unless `small`."""
-    return Response(content=await compute(_encoded, job, small=small), media_type="application/json")
+    body = await compute(_encoded, job, small=small, limiter=limiter)
+    return Response(content=body, media_type="application/json")

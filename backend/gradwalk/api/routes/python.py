@@ -8,16 +8,12 @@ ProgramErrors (python.<Name>, output) and LimitErrors (limit.time, ...), mapped 
 
 from __future__ import annotations
 
-from typing import Any
-
-import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from ... import pipeline
-from ...trace import dumps
-from ..common import LimitsDep, StrictModel
+from ..common import LimitsDep, StrictModel, graph_response
 from ..settings import get_settings
 from .expression import ERRORS, GraphResponse
 
@@ -76,10 +72,6 @@ class PythonResponse(GraphResponse):
 _limiter: CapacityLimiter | None = None
 
 
-def _encoded(job: pipeline.Job) -> bytes:
-    return dumps(job.run())
-
-
 @router.post(
     "/python",
     summary="Run a Python program in the sandbox: its graph, its own backward steps, checks and prints",
@@ -89,7 +81,6 @@ def _encoded(job: pipeline.Job) -> bytes:
 async def python(req: PythonRequest, limits: LimitsDep) -> Response:
     global _limiter
     job = pipeline.plan(req.to_input(), limits, layout=req.layout)
-    if _limiter is None:
+    if _limiter is None:  # programs wait on their sandbox worker: at most max_programs at once
         _limiter = CapacityLimiter(get_settings().max_programs)
-    body: Any = await anyio.to_thread.run_sync(_encoded, job, limiter=_limiter)
-    return Response(content=body, media_type="application/json")
+    return await graph_response(job, limiter=_limiter)
