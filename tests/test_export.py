@@ -282,3 +282,27 @@ def test_big_export_renders() -> None:
     assert r.status_code == 200, r.text
     records = svg_records(r.text)
     assert {f"x{i}" for i in range(600)} <= set(records)
+
+
+def test_an_mlp_too_big_to_export_is_refused_before_it_trains() -> None:
+    """784-64-10 on one sample is 153,413 nodes: its size is known from the spec, so no step runs."""
+    import time
+
+    spec = {
+        "nin": 784,
+        "layers": [64, 10],
+        "activation": "relu",
+        "output_activation": "linear",
+        "loss": "cross_entropy",
+        "inputs": [[0.5] * 784],
+        "targets": [3],
+        "steps": 150,  # within max_work: training would take minutes here
+        "seed": 1,
+    }
+    t = time.process_time()  # CPU seconds of this process: the work done, not the machine's load
+    r = client.post("/api/v1/export/mlp?format=dot", json=spec)
+    seconds = time.process_time() - t
+    assert r.status_code == 422, r.text[:300]
+    detail = r.json()["detail"][0]
+    assert detail["type"] == "limit.export_max_nodes" and detail["nodes"] == 153_413
+    assert seconds < 1.0, seconds

@@ -183,9 +183,8 @@ def render_graph(graph: Json, fmt: str, timeout: float, dot_max_nodes: int) -> b
     return render(source, fmt, timeout, engine)
 
 
-def drawing(graph: Json, fmt: str, limits: Limits) -> bytes:
-    """`graph` as DOT text or a rendered "svg"/"png"; LimitError past export_max_nodes or dot_timeout_seconds."""
-    nodes = len(graph["nodes"])
+def check_export_size(nodes: int, limits: Limits) -> None:
+    """LimitError when a graph of `nodes` value nodes is too big to export."""
     if nodes > limits.export_max_nodes:
         raise LimitError(
             f"the graph has {nodes} value nodes; exports are limited to export_max_nodes = "
@@ -195,6 +194,11 @@ def drawing(graph: Json, fmt: str, limits: Limits) -> bytes:
             limit=limits.export_max_nodes,
             nodes=nodes,
         )
+
+
+def drawing(graph: Json, fmt: str, limits: Limits) -> bytes:
+    """`graph` as DOT text or a rendered "svg"/"png"; LimitError past export_max_nodes or dot_timeout_seconds."""
+    check_export_size(len(graph["nodes"]), limits)
     if fmt == "dot":
         return to_dot(graph).encode()
     try:

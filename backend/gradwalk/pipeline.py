@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .export import drawing
+from .export import check_export_size, drawing
 from .language import SourceError, run
 from .layout import compute_layout
 from .limits import LimitError, Limits
@@ -34,7 +34,7 @@ from .programs import Program, ProgramError, SandboxLimits
 from .tape import fresh_tape
 from .trace import collector_paused, record, variables
 from .trace import graph as trace_graph
-from .training import MLPSpec, SpecError, resolve, train
+from .training import MLPSpec, SpecError, graph_size, resolve, train
 
 __all__ = [
     "Expression",
@@ -54,6 +54,7 @@ __all__ = [
 
 Json = dict[str, Any]
 Build = Callable[[], Json]
+Planned = tuple[Build, int | None]  # how to build, and the graph's node count when it is known before the work
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Expression:
 Input = Expression | MLPSpec | Program  # the request kinds _PLANNERS knows
 
 
-def _plan_expression(req: Expression, limits: Limits) -> Build:
+def _plan_expression(req: Expression, limits: Limits) -> Planned:
     def build() -> Json:
         with collector_paused():  # a request allocates many small acyclic objects
             result = run(
@@ -84,15 +85,15 @@ def _plan_expression(req: Expression, limits: Limits) -> Build:
         graph["output_name"] = result.output_name
         return graph
 
-    return build
+    return build, None  # known only once the source has run
 
 
-def _plan_mlp(spec: MLPSpec, limits: Limits) -> Build:
+def _plan_mlp(spec: MLPSpec, limits: Limits) -> Planned:
     problem = resolve(spec, limits)  # every check, the work budget included, before any training
-    return lambda: train(problem)
+    return (lambda: train(problem)), graph_size(problem)
 
 
-def _plan_program(req: Program, limits: Limits) -> Build:
+def _plan_program(req: Program, limits: Limits) -> Planned:
     if len(req.source.encode("utf-8", "surrogatepass")) > limits.max_source_bytes:
         raise LimitError(
             f"the program is larger than the max_source_bytes limit of {limits.max_source_bytes} bytes",
@@ -112,10 +113,10 @@ def _plan_program(req: Program, limits: Limits) -> Build:
 
         return run_program(req, sandbox)  # the program runs in a sandbox worker process, never here
 
-    return build
+    return build, None
 
 
-_PLANNERS: dict[type, Callable[[Any, Limits], Build]] = {
+_PLANNERS: dict[type, Callable[[Any, Limits], Planned]] = {
     Expression: _plan_expression,
     MLPSpec: _plan_mlp,
     Program: _plan_program,
@@ -130,6 +131,7 @@ class Job:
     build: Build
     limits: Limits
     layout: bool = False
+    nodes: int | None = None  # the graph's size when the request tells it (an MLP's): limits checked first
 
     def graph(self) -> Json:
         """The response dict without layout."""
@@ -150,6 +152,8 @@ class Job:
 
     def export(self, fmt: str) -> bytes:
         """DOT text ("dot") or a rendered "svg"/"png" in draw_dot's look; LimitError past the export limits."""
+        if self.nodes is not None:
+            check_export_size(self.nodes, self.limits)  # before any training, not after it
         return drawing(self.graph(), fmt, self.limits)
 
 
@@ -160,7 +164,8 @@ def plan(request: Input, limits: Limits | None = None, *, layout: bool = False) 
         kinds = ", ".join(t.__name__ for t in _PLANNERS)
         raise TypeError(f"no pipeline for {type(request).__name__}; use one of {kinds}")
     limits = limits or Limits()
-    return Job(planner(request, limits), limits, layout)
+    build, nodes = planner(request, limits)
+    return Job(build, limits, layout, nodes)
 
 
 def respond(request: Input, limits: Limits | None = None, *, layout: bool = False) -> Json:

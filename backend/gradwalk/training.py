@@ -248,6 +248,11 @@ def count_nodes(
     return params + samples * per_sample + loss_nodes + l2_nodes
 
 
+def graph_size(p: Problem) -> int:
+    """The node count of the graph `train(p)` returns, known before any training."""
+    return count_nodes(p.nin, p.layers, p.activation, p.output_activation, p.loss, len(p.inputs), p.l2)
+
+
 def _check_graph_size(
     nin: int,
     layers: Sequence[int],
