@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .programs import examples as programs
+
 
 @dataclass(frozen=True)
 class Example:
@@ -17,6 +19,7 @@ class Example:
     title: str
     lesson: str
     source: str
+    language: str = "expression"  # "python": a program for POST /api/v1/python
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -130,3 +133,55 @@ EXAMPLES: tuple[Example, ...] = (
         "x = 1000.0\ny = exp(x)\n",
     ),
 )
+
+# Python programs: the seeds' code as users paste it, run in the sandbox (docs/api.md, Python programs).
+PROGRAM_EXAMPLES: tuple[Example, ...] = (
+    Example(
+        "lecture-training-loop",
+        "The lecture's MLP, trained for 20 steps (your own Value)",
+        "The console prints the loss falling from 6.0 to 0.018; step through the final loss's backward pass, "
+        "closure by closure.",
+        programs.LECTURE_VALUE + programs.LECTURE_NN + programs.LECTURE_LOOP,
+        "python",
+    ),
+    Example(
+        "find-the-bug",
+        "Find the bug: seed 002's cell [55]",
+        "a.grad stays 0 but the chain rule says -3: one `_backward` is attached in the wrong place. "
+        "Click the red node.",
+        programs.SEED002_FIND_THE_BUG,
+        "python",
+    ),
+    Example(
+        "manual-backward",
+        "Backward by hand: e._backward(), then d._backward()",
+        "seed 001 calls each node's `_backward` itself; flip through the pictures its three draw_dot calls took.",
+        programs.SEED001_MANUAL,
+        "python",
+    ),
+    Example(
+        "nudge-along-grad",
+        "Nudge every input along its grad: L rises",
+        "seed 002 moves a, b, c, d by 0.01 × grad and L goes from 4.0 to 4.1394: a step of gradient ascent.",
+        programs.SEED002_NUDGE,
+        "python",
+    ),
+    Example(
+        "wrong-sign-learning-rate",
+        "Training that makes the loss worse (seed 001)",
+        "The printed loss rises: p.data += -learning_rate * p.grad with learning_rate = -0.1 climbs the gradient.",
+        programs.LECTURE_VALUE + programs.LECTURE_NN + programs.SEED001_TRAIN,
+        "python",
+    ),
+    Example(
+        "backward-twice",
+        "backward() twice without zeroing",
+        "Grads accumulate with +=: the second pass adds to every grad, inner ones too, so a.grad goes from 6 to 24. "
+        "Zero the grads before each backward. Compare the two pictures.",
+        programs.BACKWARD_TWICE,
+        "python",
+    ),
+)
+
+# GET /api/v1/examples: the expressions, then the programs
+LISTING: tuple[Example, ...] = EXAMPLES + PROGRAM_EXAMPLES

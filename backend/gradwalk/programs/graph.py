@@ -259,8 +259,8 @@ def checks(
     locals_: list[list[float] | None] = [None] * n
     out: list[Json] = []
 
-    def name(k: int) -> str:
-        return f"{ids[k]} ({labels[k]})" if labels[k] else ids[k]
+    def name(k: int) -> str:  # what the page shows on the node: its label, else its op and id
+        return labels[k] if labels[k] else f"the {ops[k]!r} result {ids[k]}" if ops[k] else ids[k]
 
     for k in range(n):
         if not kids[k]:
@@ -289,7 +289,11 @@ def checks(
                     "msg": f"{name(k)}: data {data[k]!r}, the op table gives {ref[k]!r}: {why}",
                 }
             )
-    if out and engine == "gradwalk":
+    # Stale, not wrong: every result that disagrees with its own operands has a leaf operand, as after
+    # a training step's `p.data += -lr * p.grad` (a wrong forward rule shows at inner nodes too).
+    drifted = [k for k in range(n) if kids[k] and known[k] and not local_ok[k]]
+    stale = bool(drifted) and all(any(not kids[j] for j in kids[k]) for k in drifted)
+    if out and (engine == "gradwalk" or stale):
         if warnings is not None:
             warnings.append(
                 f"{len(out)} results are stale: the graph's leaves changed after its forward pass (an update"

@@ -88,6 +88,10 @@ def analyse(source: str) -> Analysis:
             if text is not None and node.end_lineno is not None and node.end_col_offset is not None:
                 edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, text))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "draw_dot":
+            # `_gw_draw` (the same length: columns stay) records the picture, then calls the draw_dot in
+            # scope: the prelude's, or the program's own (seed 001 and 002 define one with graphviz)
+            f = node.func
+            edits.append((f.lineno, f.col_offset, f.lineno, f.col_offset + len("draw_dot"), "_gw_draw"))
             if node.args and isinstance(node.args[0], ast.Name):
                 pos = (node.lineno, node.col_offset, node.args[0].id)
                 if draw is None or pos[:2] > draw[:2]:
@@ -119,12 +123,19 @@ def _module_level(tree: ast.Module) -> list[ast.AST]:
 
 
 def _bound_names(tree: ast.Module) -> list[str]:
+    """Module-level names, the one bound last in the source first. A `for` loop's variable comes after
+    every assigned name: it holds the loop's items (`for p in n.parameters()`), not a result."""
     last: dict[str, tuple[int, int]] = {}
+    loop_vars: dict[str, tuple[int, int]] = {}
     for st in _module_level(tree):
         targets: list[ast.AST] = []
         if isinstance(st, ast.Assign):
             targets = list(st.targets)
-        elif isinstance(st, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
+        elif isinstance(st, ast.For | ast.AsyncFor):
+            for n in ast.walk(st.target):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    loop_vars[n.id] = max(loop_vars.get(n.id, (0, 0)), (n.lineno, n.col_offset))
+        elif isinstance(st, ast.AugAssign | ast.AnnAssign):
             targets = [st.target]
         elif isinstance(st, ast.With | ast.AsyncWith):
             targets = [i.optional_vars for i in st.items if i.optional_vars is not None]
@@ -143,6 +154,7 @@ def _bound_names(tree: ast.Module) -> list[str]:
                         if w.target.id not in last or pos > last[w.target.id]:
                             last[w.target.id] = pos
     ordered = sorted(last, key=lambda k: last[k], reverse=True)
+    ordered += sorted((k for k in loop_vars if k not in last), key=lambda k: loop_vars[k], reverse=True)
     return [n for n in ordered if not n.startswith("_gw_")][:MAX_CANDIDATES]
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from ... import ops, pipeline
-from ...examples import EXAMPLES
+from ...examples import LISTING
 from ..common import LimitsDep, StrictModel, graph_response, json_response
 
 router = APIRouter(prefix="/api/v1", tags=["expression"])
@@ -122,6 +122,9 @@ class ExampleInfo(BaseModel):
     title: str
     lesson: str
     source: str
+    language: Literal["expression", "python"] = Field(
+        description="`python`: a program for POST /api/v1/python; else the expression language."
+    )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -151,4 +154,4 @@ async def list_ops() -> Response:
 
 @router.get("/examples", summary="Curated examples, each with a one-line lesson", response_model=list[ExampleInfo])
 async def list_examples() -> Response:
-    return json_response([e.as_dict() for e in EXAMPLES])
+    return json_response([e.as_dict() for e in LISTING])
