@@ -335,7 +335,7 @@ L = d * c; L.label = 'L'
 
 def test_own_value_traced_and_right(client: TestClient) -> None:
     g = post(client, OWN_VALUE.format(acc="+=", mul_local="self.data") + "L.backward()\n")
-    assert g["engine"] == "program" and g["checks"] == []
+    assert g["engine"] == "program" and g["checks"] == [] and g["checked"] == 4  # + * + *
     nodes = by_label(g)
     # L = (a*b + a) * c: dL/da = (b + 1) * c = -20, dL/db = a*c = 20
     assert nodes["a"]["grad"] == -20.0 and nodes["b"]["grad"] == 20.0 and nodes["L"]["data"] == -40.0
@@ -599,7 +599,8 @@ def test_lecture_training_loop_example(client: TestClient) -> None:
     # the backward steps are the program's own closures: one per result of the loss's graph after the seed
     results = [n["id"] for n in g["nodes"] if n["op"]]
     assert [s["node"] for s in g["backward"][1:]] == [n for n in reversed(g["forward"]) if n in set(results)]
-    assert g["checks"] == [] and any("stale" in w for w in g["warnings"])  # updated after its forward pass
+    assert g["checks"] == [] and g["checked"] == 0  # updated after its forward pass: nothing to check
+    assert any("stale" in w for w in g["warnings"])
 
 
 def test_find_the_bug_example_names_the_mul(client: TestClient) -> None:

@@ -42,6 +42,9 @@ const post = (path, body) => call(path, { method: 'POST', body: JSON.stringify(b
 /** POST /api/v1/expression with a layout. */
 export const expression = (source) => post('/api/v1/expression', { source, layout: true });
 
+/** POST /api/v1/python with a layout: a program run in the sandbox (stdout, engine, checks, snapshots). */
+export const python = (source) => post('/api/v1/python', { source, layout: true });
+
 /** POST /api/v1/mlp with a layout. */
 export const mlp = (spec) => post('/api/v1/mlp', { ...spec, layout: true });
 

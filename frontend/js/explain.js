@@ -117,6 +117,7 @@ export class Explainer {
       out.push({ kind: 'rule', text: `${this.ref(i)}.grad = 1.0000` });
       return out;
     }
+    if (g.graph.engine === 'program') return this.programLines(player, c);
     const O = this.ref(i);
     const ogradVal = player.grad[i]; // final by now: every consumer of i ran before i
     out.push({ kind: 'head', text: `backward step ${c.step}: ${this.defines(i)}   — chain rule: operand.grad += (∂${O}/∂operand) × ${O}.grad` });
@@ -143,6 +144,50 @@ export class Explainer {
     }
     for (; slot < ops.length; slot++) {
       if (g.nodes[ops[slot]].role === 'const') out.push({ kind: 'note', text: `${this.name(ops[slot])} is a constant: no gradient flows into it` });
+    }
+    return out;
+  }
+
+  /**
+   * A backward step of a Python program's own engine: what its `_backward()` closure changed
+   * (each grad's delta, and local = delta / out.grad), beside gradwalk's rule where the op
+   * table knows the op, and the checks that failed at the operands.
+   */
+  programLines(player, c) {
+    const g = this.g;
+    const i = c.node;
+    const O = this.ref(i);
+    const og = player.grad[i];
+    const op = opInfo(g.nodes[i].op);
+    const what = op ? this.defines(i) : `${this.name(i)} (_op '${g.nodes[i].symbol || '?'}', not in gradwalk's op table)`;
+    const out = [{ kind: 'head', text: `backward step ${c.step}: ${O}._backward() — your closure for ${what}` }];
+    const ops = g.operands[i];
+    if (c.from === c.to) {
+      out.push({ kind: 'bad', text: `   your closure changed no grad${ops.length ? '' : ' (a leaf: nothing to pass on)'}` });
+    }
+    for (let u = c.from; u < c.to; u++) {
+      const j = g.uNode[u];
+      const local = og !== 0 ? ` — local = delta / ${O}.grad = ${fmt(g.uDelta[u])} / ${fmt(og)} = ${fmt(g.uLocal[u])}` : '';
+      out.push({ kind: 'rule', text: `${this.ref(j)}.grad += ${fmt(g.uDelta[u])}  → ${fmt(g.uGrad[u])}${local}` });
+      if (!ops.includes(j)) out.push({ kind: 'bad', text: `   ${this.name(j)} is not an operand of ${this.name(i)}: its grad should not change here` });
+    }
+    // gradwalk's rule for each operand, to set beside what the closure did
+    if (op && ops.length) {
+      ops.forEach((j, s) => {
+        if (g.nodes[j].role === 'const') return;
+        const numbers = this.local(i, s, (k) => fmt(g.data[k]), { numbers: true });
+        out.push({ kind: 'note', text: `   gradwalk: ${this.ref(j)}.grad += ${this.local(i, s)} × ${O}.grad = ${numbers} × ${p(og)}` });
+      });
+    }
+    // the operands whose final grad is wrong: the first one's cause in full, the others in short
+    let said = false;
+    for (const j of new Set(ops)) {
+      for (const chk of g.checks.get(j) || []) {
+        if (chk.field !== 'grad') continue;
+        const short = `✗ ${this.ref(j)}.grad ends at ${fmt(chk.program)}; the chain rule gives ${fmt(chk.reference)}`;
+        out.push({ kind: 'bad', text: said ? short : `${short}: ${chk.msg.replace(/^[^:]*: [^:]*: /, '')}` });
+        said = true;
+      }
     }
     return out;
   }
@@ -175,6 +220,10 @@ export class Explainer {
     rows.push(['grad', fmt(player.grad[i]) + (player.isReached(i) ? '' : '  (not reached yet)')]);
     if (node.op) {
       g.operands[i].forEach((j, s) => rows.push([`∂/∂${this.name(j)}`, this.local(i, s)]));
+    }
+    for (const chk of g.checks.get(i) || []) {
+      rows.push([`✗ ${chk.field}`, `your engine: ${fmt(chk.program)}   gradwalk's chain rule: ${fmt(chk.reference)}`]);
+      rows.push(['why', chk.msg]);
     }
     const feeds = [...new Set(g.consumers[i])].map((t) => this.name(t));
     rows.push(['feeds', feeds.length ? feeds.join(', ') : '— (output)']);

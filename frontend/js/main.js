@@ -9,7 +9,9 @@ import { Explainer } from './explain.js';
 import { setOps } from './ops.js';
 import { FormError, MlpForm } from './mlp.js';
 import { Playback } from './playback.js';
-import { indexGraph, Player } from './player.js';
+import { indexGraph, Player, snapshotValues } from './player.js';
+import { runSource } from './language.js';
+import { ProgramPanel } from './program.js';
 import { copyLink, readHash, writeHash } from './state.js';
 import { Views } from './views.js';
 
@@ -27,6 +29,7 @@ L = d * f`;
 
 const app = {
   mode: 'expression',
+  language: 'auto', // the source's language: auto, expression or python (language.js)
   graph: null,
   explainer: null,
   examples: [],
@@ -43,6 +46,10 @@ const views = new Views({
   },
 });
 const editor = new Editor($('.editor'), { onRun: () => run() });
+const program = new ProgramPanel({
+  onSnapshot: (k) => showSnapshot(k),
+  onNode: (i) => { views.graphView.focus(app.graph.nodes[i].id); views.inspect(i); },
+});
 const form = new MlpForm($('#mlp-form'), { onSlide: (k) => runMlp({ steps: k, keepHistory: true }) });
 
 // ------------------------------------------------------------------ messages
@@ -56,6 +63,12 @@ function showError(msg, line = null, column = null) {
 function clearError() {
   tid('error').hidden = true;
   tid('error').textContent = '';
+}
+
+/** After a failed run the old graph stays for reference, dimmed: it is not what the source says now. */
+function markStale(on) {
+  $('.stage').classList.toggle('stale', on);
+  if (on) program.clear();
 }
 
 function setBusy(on) {
@@ -85,7 +98,7 @@ function switchMode(mode) {
   clearError();
   setMode(mode);
   const kept = app.byMode[mode];
-  if (kept) load(kept.graph, { viewName: kept.view });
+  if (kept) load(kept.graph, { viewName: kept.view, language: kept.language });
   else run();
 }
 
@@ -97,11 +110,13 @@ async function run({ pos = null, viewName = null } = {}) {
   if (app.mode === 'mlp') return runMlp({ pos, viewName });
   setBusy(true);
   try {
-    load(await api.expression(editor.value), { pos, viewName });
+    const { graph, language } = await runSource(editor.value, app.language);
+    load(graph, { pos, viewName, language });
   } catch (err) {
     if (!(err instanceof api.ApiError)) throw err;
     showError(err.message, err.line, err.column);
     if (err.line) editor.markError(err.line, err.column);
+    markStale(true);
   } finally {
     setBusy(false);
   }
@@ -127,15 +142,17 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
   } catch (err) {
     if (!(err instanceof api.ApiError)) throw err;
     showError(err.message);
+    markStale(true);
   } finally {
     setBusy(false);
   }
 }
 
 /** Show a Graph JSON: index it, start playback after the forward pass (or at pos), draw it. */
-function load(graph, { pos = null, viewName = null } = {}) {
+function load(graph, { pos = null, viewName = null, language = 'expression' } = {}) {
   app.graph = graph;
-  app.byMode[app.mode] = { graph, view: null };
+  app.byMode[app.mode] = { graph, view: null, language };
+  markStale(false);
   const g = indexGraph(graph);
   const player = new Player(g);
   app.explainer = new Explainer(g);
@@ -146,6 +163,8 @@ function load(graph, { pos = null, viewName = null } = {}) {
   // MLPs open on the neuron view (the full graph of every sample is a wall of boxes); expressions on the full view.
   const preferred = app.mode === 'mlp' ? 'neuron' : 'full';
   views.load({ graph, g, player, explainer: app.explainer }, { viewName, preferred });
+  if (app.mode === 'expression') program.load(graph, g, language);
+  else program.clear();
   if (!views.name) { // nothing drawn, so onDraw did not refresh
     refresh([]);
     saveState();
@@ -155,14 +174,35 @@ function load(graph, { pos = null, viewName = null } = {}) {
 /** After a move: the graph, the playback controls and the explain panel show the new position. */
 function refresh(changed) {
   if (!playback.player) return;
+  program.leave();
   views.update(changed);
   playback.show();
   renderExplain();
   scheduleSave();
 }
 
+/** Show the picture a Python program's k-th draw_dot call took (null: back to playback). */
+function showSnapshot(k) {
+  if (k === null) return refresh([]);
+  const snap = app.graph.snapshots[k];
+  const values = snapshotValues(views.g, snap);
+  views.showValues(values);
+  const total = app.graph.snapshots.length;
+  tid('step-label').textContent = `picture ${k + 1}/${total} (draw_dot)`;
+  const o = views.g.idx.get(snap.output);
+  const name = o === undefined ? null : app.explainer.name(o);
+  writeLines([
+    { kind: 'head', text: `draw_dot call ${k + 1} of ${total}: the graph as the program had it then${name ? `, drawn from ${name}` : ''}` },
+    { kind: 'note', text: values.count === views.g.n ? `All ${values.count} nodes existed then.` : `${values.count} of ${views.g.n} nodes existed; the others appear later in the program.` },
+    { kind: 'note', text: 'Press → or any playback control to step through the backward pass again.' },
+  ]);
+}
+
 function renderExplain() {
-  const lines = app.explainer.lines(playback.player);
+  writeLines(app.explainer.lines(playback.player));
+}
+
+function writeLines(lines) {
   tid('explain').replaceChildren(...lines.map((l) => {
     const d = document.createElement('div');
     d.className = `x-${l.kind}`;
@@ -182,6 +222,7 @@ function scheduleSave() {
 function saveState() {
   const st = { mode: app.mode, pos: playback.player?.pos, view: views.name };
   if (app.mode === 'mlp') st.spec = app.mlpSpec; else st.source = editor.value;
+  if (app.language !== 'auto') st.lang = app.language;
   writeHash(st);
 }
 
@@ -218,20 +259,40 @@ $('#examples').addEventListener('change', (ev) => {
   if (!ex) return;
   editor.value = ex.source;
   $('#lesson').textContent = ex.lesson || ex.description || '';
+  lessonSource = ex.source;
   run();
 });
 
 // ------------------------------------------------------------------ start
 
+let lessonSource = null; // the example source the lesson speaks of: edited away, the lesson goes
+$('[data-testid="source"]').addEventListener('input', () => {
+  if (lessonSource !== null && editor.value !== lessonSource) {
+    $('#lesson').textContent = '';
+    lessonSource = null;
+  }
+});
+$('#language').addEventListener('change', (ev) => {
+  app.language = ev.target.value;
+  run();
+});
+
 async function loadExamples() {
   app.examples = await api.examples();
   const sel = $('#examples');
-  app.examples.forEach((ex, k) => {
-    const o = document.createElement('option');
-    o.value = String(k);
-    o.textContent = ex.title || ex.name || `example ${k + 1}`;
-    sel.appendChild(o);
-  });
+  const groups = { expression: 'Expressions', python: 'Python programs (the seeds\' code, run in a sandbox)' };
+  for (const [language, title] of Object.entries(groups)) {
+    const og = document.createElement('optgroup');
+    og.label = title;
+    app.examples.forEach((ex, k) => {
+      if ((ex.language || 'expression') !== language) return;
+      const o = document.createElement('option');
+      o.value = String(k);
+      o.textContent = ex.title || ex.name || `example ${k + 1}`;
+      og.appendChild(o);
+    });
+    if (og.children.length) sel.appendChild(og);
+  }
 }
 
 async function start() {
@@ -239,6 +300,8 @@ async function start() {
     (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
   const st = readHash();
   editor.value = st.source ?? DEFAULT_SOURCE;
+  app.language = st.lang || 'auto';
+  $('#language').value = app.language;
   if (st.spec) form.setSpec(st.spec);
   setMode(st.mode);
   // Menus are a nicety: the page works without them, so failures here stay quiet.

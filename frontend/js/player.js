@@ -78,10 +78,37 @@ export function indexGraph(graph) {
     }
   }
   stepStart[steps.length] = u;
+  // A Python program's checks (docs/api.md): node index -> its disagreements with the op table.
+  const checks = new Map();
+  for (const c of graph.checks || []) {
+    const i = idx.get(c.node);
+    if (i === undefined) continue;
+    if (!checks.has(i)) checks.set(i, []);
+    checks.get(i).push({ ...c, program: num(c.program), reference: num(c.reference) });
+  }
   return {
     graph, nodes, n, idx, data, finalGrad, operands, consumers, forward, fwdRank,
-    stepNode, stepStart, uNode, uLocal, uDelta, uGrad, uPrev, uNth, contribCount,
+    stepNode, stepStart, uNode, uLocal, uDelta, uGrad, uPrev, uNth, contribCount, checks,
   };
+}
+
+/**
+ * The values of one draw_dot snapshot of a Python program, shaped like a Player for drawing:
+ * nodes the picture had show its data and grad, the others nothing yet.
+ */
+export function snapshotValues(g, snap) {
+  const data = new Float64Array(g.n);
+  const grad = new Float64Array(g.n);
+  const has = new Uint8Array(g.n);
+  for (const [id, x] of Object.entries(snap.data || {})) {
+    const i = g.idx.get(id);
+    if (i !== undefined) { data[i] = num(x); has[i] = 1; }
+  }
+  for (const [id, x] of Object.entries(snap.grad || {})) {
+    const i = g.idx.get(id);
+    if (i !== undefined) grad[i] = num(x);
+  }
+  return { data, grad, isRevealed: (i) => has[i] === 1, isReached: (i) => has[i] === 1, count: has.reduce((a, b) => a + b, 0) };
 }
 
 export class Player {

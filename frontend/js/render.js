@@ -60,7 +60,6 @@ function summaryOf(id, members, g, el) {
 
 
 const READABLE_SCALE = 0.7; // below this, draw_dot's record text is too small to read
-const READABLE_MAX_NODES = 200; // bigger graphs open on the overview
 
 export class GraphView {
   /** @param {SVGSVGElement} svg */
@@ -192,9 +191,12 @@ export class GraphView {
     const gw = r1(w - lw - dw);
     const role = node.role === 'op' ? 'opv' : node.role;
     const out = node.id === g.graph.output ? ' output' : '';
+    // A Python program's node that gradwalk's op table disagrees with (docs/api.md, checks): marked ✗.
+    const bad = g.checks?.has(i) ? ' bad' : '';
     // The record is HTML in a foreignObject: crisp CSS boxes, and innerText works on its fields.
-    return `<g class="vn ${role}${out}" data-node-id="${esc(node.id)}" data-label="${esc(label)}" transform="translate(${x0},${y0})">` +
+    return `<g class="vn ${role}${out}${bad}" data-node-id="${esc(node.id)}" data-label="${esc(label)}"${bad ? ' data-check="fail"' : ''} transform="translate(${x0},${y0})">` +
       `<foreignObject width="${w}" height="${h}"><div class="rec" style="font-size:${r1(fs)}px">` +
+      (bad ? `<span class="badmark" title="gradwalk's chain rule disagrees: click for details">✗</span>` : '') +
       `<span class="lbl${label ? '' : ' derived'}" style="width:${lw}px;font-size:${r1(fs * (label ? 1.08 : 0.9))}px">${esc(shown)}</span>` +
       `<span class="cell" style="width:${dw}px"><i>data </i><b data-field="data">·</b></span>` +
       `<span class="cell gcell" style="width:${gw}px"><i>grad </i><b data-field="grad">0.0000</b></span>` +
@@ -211,7 +213,7 @@ export class GraphView {
       const revealed = player.isRevealed(i);
       const reached = player.isReached(i);
       const gv = player.grad[i];
-      const dText = revealed ? fmt(this.g.data[i]) : '·';
+      const dText = revealed ? fmt((player.data || this.g.data)[i]) : '·'; // a snapshot brings its own data
       const gText = fmt(gv);
       const sign = !reached ? 'gnone' : gv > 0 ? 'gpos' : gv < 0 ? 'gneg' : 'gzero';
       const key = `${dText}|${gText}|${revealed ? 1 : 0}|${sign}`;
@@ -305,10 +307,12 @@ export class GraphView {
     const w = Math.max(1, this.view.width);
     const h = Math.max(1, this.view.height);
     const whole = Math.min((r.width - 2 * pad) / w, (r.height - top - bottom) / h, 2.2);
-    const small = this.view.nodes.length <= READABLE_MAX_NODES;
-    this.scale = readable && small ? Math.max(whole, READABLE_SCALE) : whole;
+    this.scale = readable ? Math.max(whole, READABLE_SCALE) : whole;
     this.tx = this.scale > whole ? r.width - pad - w * this.scale : (r.width - w * this.scale) / 2;
     this.ty = top + (r.height - top - bottom - h * this.scale) / 2;
+    // Too tall to read whole: open on the output (a training loop's loss), where backward starts.
+    const out = h * this.scale > r.height - top - bottom && this.view.nodes.find((n) => n.id === this.g.graph.output);
+    if (out) this.ty = top + (r.height - top - bottom) / 2 - out.y * this.scale;
     this.apply();
   }
 

@@ -2,6 +2,7 @@
  * Page state in the URL hash, so a link reproduces the view (TensorFlow Playground's way):
  *   #mode=expression&source=<text>&pos=<playback position>&view=<full|neuron|layer>
  *   #mode=mlp&spec=<JSON of the MLP form>&pos=...&view=...
+ * plus &lang=expression|python when the source's language is not picked automatically.
  */
 
 export function readHash(hash = location.hash) {
@@ -17,6 +18,7 @@ export function readHash(hash = location.hash) {
   }
   if (q.has('pos') && /^\d+$/.test(q.get('pos'))) st.pos = Number(q.get('pos'));
   if (q.has('view')) st.view = q.get('view');
+  if (['expression', 'python'].includes(q.get('lang'))) st.lang = q.get('lang');
   return st;
 }
 
@@ -27,6 +29,7 @@ export function writeHash(st) {
   if (st.mode === 'expression' && st.source != null) q.set('source', st.source);
   if (st.pos != null) q.set('pos', String(st.pos));
   if (st.view) q.set('view', st.view);
+  if (st.lang) q.set('lang', st.lang);
   const url = `${location.pathname}${location.search}#${q.toString()}`;
   // replaceState: stepping through a pass should not flood the back button
   history.replaceState(null, '', url);

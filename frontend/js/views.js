@@ -31,7 +31,7 @@ export class Views {
    * else `preferred`, else its first view; a graph without a drawable view gets a message.
    */
   load({ graph, g, player, explainer }, { viewName = null, preferred = null } = {}) {
-    Object.assign(this, { graph, g, player, explainer });
+    Object.assign(this, { graph, g, player, explainer, values: null });
     this.closeInspector();
     const views = graph.layout?.views || {};
     const names = Object.keys(VIEW_NAMES).filter((v) => views[v]);
@@ -63,16 +63,28 @@ export class Views {
     this.name = name;
     const t0 = performance.now();
     this.graphView.draw(this.graph.layout.views[name], this.g);
-    this.graphView.updateAll(this.player);
+    this.graphView.updateAll(this.values || this.player);
     perf.draws.push({ nodes: this.graph.nodes.length, ms: performance.now() - t0 });
     for (const b of this.bar.children) b.classList.toggle('on', b.dataset.view === name);
     this.onDraw(name);
+  }
+
+  /** Draw other values on the same graph (a Python program's draw_dot snapshot), without a step's highlight. */
+  showValues(values) {
+    this.values = values;
+    if (!this.graphView.vp) return;
+    this.graphView.updateAll(values);
+    this.graphView.highlight(-1, [], 'start');
   }
 
   /** Redraw what a step changed, the step's highlight, and the open inspector card. */
   update(changed) {
     const gv = this.graphView;
     const p = this.player;
+    if (this.values) { // leaving a snapshot: every node shows the playback's values again
+      this.values = null;
+      changed = [...Array(this.g.n).keys()];
+    }
     if (gv.vp) {
       gv.update(p, changed);
       const c = p.current();

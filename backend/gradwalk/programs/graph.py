@@ -128,6 +128,7 @@ def build(raw: list[Any], max_nodes: int) -> Json:
         if not (math.isfinite(data[k]) and math.isfinite(grad[k])):
             warnings.append(f"non-finite value first at {ids[k]} ({labels[k] or ops[k] or 'leaf'})")
             break
+    found, checked = checks(data, grad, before, ops, kids, made, ids, labels, engine, warnings)
     return {
         "nodes": nodes,
         "edges": edges,
@@ -137,7 +138,8 @@ def build(raw: list[Any], max_nodes: int) -> Json:
         "warnings": warnings,
         "output_name": name,
         "engine": engine,
-        "checks": checks(data, grad, before, ops, kids, made, ids, labels, engine, warnings),
+        "checks": found,
+        "checked": checked,
         "snapshots": snapshots,
     }
 
@@ -242,17 +244,18 @@ def checks(
     labels: list[str],
     engine: str = "program",
     warnings: list[str] | None = None,
-) -> list[Json]:
+) -> tuple[list[Json], int]:
     """Disagreements between the program's numbers and gradwalk's op table, each with its likely cause.
 
     Data is recomputed from the program's leaf values; the grads' local derivatives are taken at
     the program's own operand values (what its `_backward` closures read). With gradwalk's own
     engine (known right), a disagreement in data can only mean the leaves changed after the
     forward pass (a training step's update): a warning says so and there are no checks.
+    Returns the disagreements and how many results were checked (0: none could be).
     """
     n = len(data)
     if n == 0:
-        return []
+        return [], 0
     ref = list(data)
     local_ok = [True] * n
     known = [True] * n
@@ -300,7 +303,7 @@ def checks(
                 " such as p.data += -lr * p.grad after computing the output); the grads are from the stored"
                 " results, and no checks are made"
             )
-        return []
+        return [], 0
     # reference grads: chain rule with the local derivatives at the program's operand values
     rg = [0.0] * n
     rg[n - 1] = 1.0
@@ -344,7 +347,7 @@ def checks(
                          f" {rg[j]!r}: backward was run {k} times without zeroing the grads in between (the"
                          " response's grads are one fresh pass)"}
                     )  # fmt: skip
-    return out
+    return out, sum(1 for k in range(n) if kids[k] and known[k])
 
 
 def _passes(before: list[float], rg: list[float], kids: list[list[int]], locals_: list[list[float] | None]) -> int:

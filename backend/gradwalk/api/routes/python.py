@@ -66,6 +66,7 @@ class PythonResponse(GraphResponse):
     stdout: list[str] = Field(description="Printed lines, capped by program_output_bytes.")
     engine: str = Field(description='"program" (its own Value class) or "gradwalk" (the predefined one).')
     checks: list[Check]
+    checked: int = Field(description="Results checked against the op table; 0 when none could be (a stale graph).")
     snapshots: list[Snapshot] = Field(description="One per draw_dot(v) call, in order.")
 
 
