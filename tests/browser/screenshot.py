@@ -1,7 +1,11 @@
-"""Take docs/screenshot.png of the real page: the lecture's L graph, stepped to the backward
-step that finishes a.grad, explain panel showing the chain rule.
+"""Take the README's pictures of the real page.
 
-    .venv/bin/python -m tests.browser.screenshot [--width 1600 --height 900] [--out docs/screenshot.png]
+  lecture (docs/screenshot.png): the lecture's L graph, stepped to the backward step that
+    finishes a.grad, explain panel showing the chain rule;
+  python (docs/python.png): seed 002's buggy cell pasted as a program, stepped to the `*`
+    node's closure, the inspector open on `a` with its failed check.
+
+    .venv/bin/python -m tests.browser.screenshot [--scene python] [--width 1600 --height 900] [--out F]
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import argparse
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from gradwalk.examples import PROGRAM_EXAMPLES
 
 from .conftest import ROOT, launch, start_server, stop_server
 
@@ -21,8 +27,10 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=1600)
     ap.add_argument("--height", type=int, default=900)
     ap.add_argument("--theme", choices=["light", "dark"], default="light")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    ap.add_argument("--scene", choices=["lecture", "python"], default="lecture")
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
+    args.out = args.out or ROOT / "docs" / ("python.png" if args.scene == "python" else "screenshot.png")
     proc, base = start_server()
     try:
         with sync_playwright() as p:
@@ -31,16 +39,10 @@ def main() -> None:
             page.add_init_script(f"localStorage.setItem('gradwalk-theme', '{args.theme}')")
             page.goto(base + "/")
             page.wait_for_selector('[data-label="a"]')
-            page.fill('[data-testid="source"]', L_SOURCE)
-            page.click('[data-testid="run"]')
-            page.wait_for_selector('[data-label="L"]')
-            grad = '[data-label="a"] [data-field="grad"]'
-            for _ in range(20):
-                if page.inner_text(grad) == "6.0000":
-                    break
-                page.click('[data-testid="step-next"]')
-            if page.inner_text(grad) != "6.0000":
-                raise SystemExit("a.grad never reached 6.0000: the page is broken, no screenshot taken")
+            if args.scene == "python":
+                python_scene(page)
+            else:
+                lecture_scene(page)
             page.mouse.move(0, args.height - 1)  # no hover effects in the picture
             page.wait_for_timeout(300)
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -49,6 +51,32 @@ def main() -> None:
     finally:
         stop_server(proc)
     print(f"wrote {args.out}")
+
+
+def python_scene(page) -> None:  # type: ignore[no-untyped-def]
+    source = next(e.source for e in PROGRAM_EXAMPLES if e.id == "find-the-bug")
+    page.fill('[data-testid="source"]', source)
+    page.click('[data-testid="run"]')
+    page.wait_for_selector('[data-check="fail"]')
+    page.click('[data-testid="to-end"]')
+    box = page.locator('[data-label="a"]').bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#inspector:not([hidden])")
+    if "never attached" not in page.inner_text("#inspector"):
+        raise SystemExit("the failed check of a is not in the inspector: no screenshot taken")
+
+
+def lecture_scene(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill('[data-testid="source"]', L_SOURCE)
+    page.click('[data-testid="run"]')
+    page.wait_for_selector('[data-label="L"]')
+    grad = '[data-label="a"] [data-field="grad"]'
+    for _ in range(20):
+        if page.inner_text(grad) == "6.0000":
+            break
+        page.click('[data-testid="step-next"]')
+    if page.inner_text(grad) != "6.0000":
+        raise SystemExit("a.grad never reached 6.0000: the page is broken, no screenshot taken")
 
 
 if __name__ == "__main__":
