@@ -134,6 +134,8 @@ def test_override_keys_names_ids_and_labels() -> None:
         (LECTURE, {"n99": 1.0}, "name", "n99", ["'n99'"]),
         (LECTURE, {"n01": 1.0}, "name", "n01", ["'n01'"]),
         (LECTURE, {"x" * 500: 1.0}, "name", "x" * 500, ["'" + "x" * 80 + "'"]),
+        (LECTURE, {"n" + "9" * 5000: 1.0}, "name", "n" + "9" * 5000, ["not a name"]),  # no int() of 5000 digits
+        (LECTURE, {"n\u0661": 1.0}, "name", "n\u0661", ["not a name"]),  # an Arabic-Indic 1 is no node id
     ],
 )
 def test_override_errors_name_the_key(

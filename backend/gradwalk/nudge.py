@@ -82,6 +82,14 @@ def _shown(key: str) -> str:
     return key.encode("ascii", "backslashreplace").decode()[:80]
 
 
+def _node_number(key: str) -> int | None:
+    """k for a node id "n<k>" as the Graph JSON spells them (ASCII digits, no leading zero), else None."""
+    digits = key[1:]
+    if key[:1] != "n" or not (0 < len(digits) <= 18 and digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits) if digits == "0" or digits[0] != "0" else None
+
+
 class Nodes:
     """Finds a graph's nodes by what a request calls them: a source name, a node id, a label.
 
@@ -114,8 +122,9 @@ class Nodes:
         if v is not None and v._tape is self.rec.tape:
             return v._i
         order = self.rec.order
-        if key[:1] == "n" and key[1:].isdigit() and key[1:] == str(int(key[1:])) and int(key[1:]) < len(order):
-            return order[int(key[1:])]
+        k = _node_number(key)
+        if k is not None and k < len(order):
+            return order[k]
         if self._labels is None:
             self._labels = {}
             for i, label in self.rec.tape.labels.items():
