@@ -8,6 +8,7 @@ import time
 from itertools import pairwise
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from gradwalk import Value, fresh_tape
 from gradwalk.examples import EXAMPLES
@@ -15,6 +16,8 @@ from gradwalk.limits import LimitError
 from gradwalk.paths import COUNT_CAP, paths
 from gradwalk.pipeline import Expression, Limits, SourceError, respond
 from gradwalk.trace import record
+
+from .test_language_properties import programs
 
 
 def all_paths(g: dict, start: str) -> list[tuple[float, list[tuple[str, str, int]]]]:  # type: ignore[type-arg]
@@ -78,6 +81,21 @@ def test_paths_of_every_leaf_of_every_example_match_brute_force(example) -> None
         listed = {tuple((e["source"], e["target"], e["operand"]) for e in q["edges"]) for q in p["paths"]}
         assert len(listed) == len(p["paths"])  # no path twice
         assert listed <= {tuple(path) for _, path in brute}
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs())
+def test_paths_sum_to_the_grad_on_generated_programs(program: tuple[str, dict[str, float]]) -> None:
+    body, inputs = program
+    source = "\n".join(f"{n} = {v!r}" for n, v in inputs.items()) + "\n" + body
+    base = respond(Expression(source))
+    for leaf in [n for n in base["nodes"] if n["role"] == "input"]:
+        g = respond(Expression(source, paths=leaf["id"]))
+        p = g["paths"]
+        assert p["count"] == len(all_paths(g, leaf["id"]))
+        if p["complete"]:
+            scale = math.fsum(abs(q["product"]) for q in p["paths"])  # what rounding can cancel
+            assert p["sum"] == pytest.approx(leaf["grad"], rel=1e-9, abs=1e-12 * scale), (source, leaf, p)
 
 
 def test_exponentially_many_paths_are_counted_and_the_largest_listed() -> None:
