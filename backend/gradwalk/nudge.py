@@ -280,7 +280,7 @@ def finite_differences(rec: Recording, max_work: int | None = None) -> list[Json
         numeric = (fp - fm) / step if step > 0.0 else math.nan
         grad = g[leaf]
         tolerance = RTOL * max(abs(grad), abs(numeric)) + 8.0 * EPS * noise[first] / half
-        agree = abs(numeric - grad) <= tolerance  # False when either is NaN
+        agree = math.isfinite(numeric) and math.isfinite(grad) and abs(numeric - grad) <= tolerance
         crossed = [kinks[k0 + j] for j in range(len(sides_p)) if sides_p[j] != sides_m[j]]
         out.append(
             {
