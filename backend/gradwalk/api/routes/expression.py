@@ -55,7 +55,13 @@ class ExpressionRequest(StrictModel):
     )
 
     def to_input(self) -> pipeline.Expression:
-        return pipeline.Expression(self.source, self.output, self.overrides, self.finite_differences, self.paths)
+        return pipeline.Expression(
+            self.source,
+            self.output,
+            overrides=self.overrides,
+            finite_differences=self.finite_differences,
+            paths=self.paths,
+        )
 
 
 # ---------------------------------------------------------------- response models (documentation only)
