@@ -72,3 +72,36 @@ def test_example_matches_live_pytorch(example) -> None:  # type: ignore[no-untyp
     assert set(grads) == set(t_grads)
     for label, g in t_grads.items():
         assert same(grads[label], g, rel=1e-9, abs_=1e-12), (label, grads[label], g)
+
+
+def test_what_goes_wrong_lessons_quote_their_graphs_numbers() -> None:
+    def graph(example_id: str) -> tuple[dict, dict]:  # type: ignore[type-arg]
+        example = next(e for e in EXAMPLES if e.id == example_id)
+        r = client.post("/api/v1/expression", json={"source": example.source})
+        assert r.status_code == 200, r.text
+        return {n["label"]: n for n in r.json()["nodes"] if n["label"]}, r.json()
+
+    lesson = {e.id: e.lesson for e in EXAMPLES}
+    gallery = ["wrong-vanishing-sigmoid", "wrong-exploding-chain", "wrong-dead-relu", "wrong-tanh-saturated"]
+    ids = [e.id for e in EXAMPLES]
+    assert ids[ids.index(gallery[0]) :][: len(gallery)] == gallery  # one block
+    assert all(e.title.startswith("What goes wrong: ") for e in EXAMPLES if e.id in gallery)
+
+    nodes, g = graph("wrong-vanishing-sigmoid")
+    assert nodes["h10"]["grad"] == 1.0 and f"{nodes['x']['grad']:.1e}" == "2.8e-07" and "2.8e-7" in lesson[gallery[0]]
+    sigmoid_locals = [u["local"] for step in g["backward"][1:] for u in step["updates"]]
+    assert len(sigmoid_locals) == 10 and all(0.19 < s <= 0.25 for s in sigmoid_locals)
+
+    nodes, _ = graph("wrong-exploding-chain")
+    assert nodes["x"]["grad"] == 2.0**20 and nodes["w"]["grad"] == 20 * 2.0**19
+    assert "1,048,576" in lesson["wrong-exploding-chain"] and "10,485,760" in lesson["wrong-exploding-chain"]
+
+    nodes, g = graph("wrong-dead-relu")
+    assert nodes["n"]["data"] == -6.0 and nodes["L"]["data"] == 1.0 and nodes["o"]["grad"] == -2.0
+    assert all(n["grad"] == 0.0 for n in g["nodes"] if n["role"] == "input")
+
+    nodes, _ = graph("wrong-tanh-saturated")
+    o = nodes["o"]["data"]
+    assert nodes["n"]["data"] == 11.0 and nodes["L"]["data"] > 3.99 and round(nodes["o"]["grad"]) == 4
+    assert f"{1 - o * o:.1e}" == "1.1e-09" and f"{nodes['w']['grad']:.1e}" == "8.9e-09"
+    assert "1.1e-9" in lesson["wrong-tanh-saturated"] and "8.9e-9" in lesson["wrong-tanh-saturated"]

@@ -147,8 +147,13 @@ def test_openapi_documents_the_graph_and_errors() -> None:
     schema = client.get("/openapi.json").json()
     post_op = schema["paths"]["/api/v1/expression"]["post"]
     assert {"200", "413", "422"} <= set(post_op["responses"])
-    assert "GraphResponse" in schema["components"]["schemas"]
-    assert schema["components"]["schemas"]["ExpressionRequest"]["properties"]["source"]["examples"]
+    schemas = schema["components"]["schemas"]
+    assert "Graph JSON" in schemas["ExpressionResponse"]["description"]
+    assert {"nodes", "backward", "finite_differences", "paths"} <= set(schemas["ExpressionResponse"]["properties"])
+    assert {"numeric", "h", "note"} <= set(schemas["FiniteDifference"]["properties"])
+    request = schemas["ExpressionRequest"]["properties"]
+    assert request["source"]["examples"]
+    assert {"overrides", "finite_differences", "paths"} <= set(request)
 
 
 def test_unknown_route_and_method_use_the_error_shape() -> None:
@@ -174,3 +179,88 @@ def test_requests_leave_no_cyclic_garbage() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+# ---------------------------------------------------------------- overrides, finite_differences, paths
+
+LECTURE_L = "a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * f"
+
+
+def test_overrides_nudge_a_leaf_and_keep_the_graph_shape() -> None:
+    base = post(LECTURE_L)
+    nudged = post(LECTURE_L, overrides={"a": 2.01})
+    assert [(n["id"], n["label"]) for n in nudged["nodes"]] == [(n["id"], n["label"]) for n in base["nodes"]]
+    assert nudged["edges"] == base["edges"] and nudged["variables"] == base["variables"]
+    before, after = by_label(base), by_label(nudged)
+    assert after["a"]["data"] == 2.01 and after["e"]["data"] == 2.01 * -3.0
+    slope = (after["L"]["data"] - before["L"]["data"]) / 0.01
+    assert abs(slope - before["a"]["grad"]) < 1e-6  # L is linear in a: the slope is a.grad
+    moved = {k for k in before if before[k]["data"] != after[k]["data"]}
+    assert moved == {"a", "e", "d", "L"}  # b, c, f stay
+    # by node id: the same answer
+    assert post(LECTURE_L, overrides={base["variables"]["a"]: 2.01}) == nudged
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "type_", "loc"),
+    [
+        ({"e": 1.0}, 422, "source.not_a_leaf", ["body", "overrides", "e"]),
+        ({"zz": 1.0}, 422, "source.name", ["body", "overrides", "zz"]),
+        ({"a": True}, 422, "float_type", ["body", "overrides", "a"]),
+        ({"a": "2"}, 422, "float_type", ["body", "overrides", "a"]),
+        ({"a": None}, 422, "float_type", ["body", "overrides", "a"]),
+        ([1.0], 422, "dict_type", ["body", "overrides"]),
+    ],
+)
+def test_override_errors_through_the_api(overrides: object, status: int, type_: str, loc: list[str]) -> None:
+    r = client.post("/api/v1/expression", json={"source": LECTURE_L, "overrides": overrides})
+    assert r.status_code == status, r.text
+    (entry,) = r.json()["detail"]
+    assert entry["type"] == type_ and entry["loc"] == loc and entry["msg"]
+
+
+def test_override_numbers_are_read_strictly() -> None:
+    for raw in ("NaN", "Infinity", "1e400"):
+        body = '{"source": "a = 1.0; L = a*a", "overrides": {"a": ' + raw + "}}"
+        r = client.post("/api/v1/expression", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid", raw
+    assert by_label(post("a = 1.0; L = a*a", overrides={"a": 3}))["L"]["data"] == 9.0  # an integer is a number
+
+
+def test_finite_differences_through_the_api() -> None:
+    g = post(LECTURE_L, finite_differences=True)
+    fd = g["finite_differences"]
+    assert [d["node"] for d in fd] == [g["variables"][k] for k in "abcf"]
+    assert all(set(d) == {"node", "numeric", "grad", "h", "tolerance", "agree", "note"} for d in fd)
+    assert all(d["agree"] and d["note"] is None and abs(d["numeric"] - d["grad"]) < 1e-6 for d in fd)
+    assert "finite_differences" not in post(LECTURE_L)
+    (d,) = post("x = 1000.0\ny = exp(x)", finite_differences=True)["finite_differences"]
+    assert d["numeric"] == "NaN" and d["grad"] == "Infinity" and not d["agree"] and "Infinity" in d["note"]
+    (d,) = post("x = 0.0\ny = relu(x)", finite_differences=True)["finite_differences"]
+    assert d["note"].startswith("relu at 0")
+
+
+def test_finite_differences_limit_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "max_fd_work", 10)
+    r = client.post("/api/v1/expression", json={"source": LECTURE_L, "finite_differences": True})
+    assert r.status_code == 422
+    (entry,) = r.json()["detail"]
+    assert entry["type"] == "limit.fd_work" and entry["loc"] == ["body", "finite_differences"]
+    assert entry["limit"] == 10 and "max_fd_work" in entry["msg"]
+    assert client.post("/api/v1/expression", json={"source": LECTURE_L}).status_code == 200
+
+
+def test_paths_through_the_api() -> None:
+    g = post("a = 3.0\nb = a*a + a", paths="a")
+    p = g["paths"]
+    assert p["count"] == 3 and p["complete"] and p["sum"] == by_label(g)["a"]["grad"] == 7.0
+    r = client.post("/api/v1/expression", json={"source": "a = 3.0\nb = a*2", "paths": "n1"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "paths"]
+    r = client.post("/api/v1/expression", json={"source": "a = 3.0\nb = a*2", "paths": 1})
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "string_type"
+
+
+def test_paths_limit_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(get_settings(), "max_path_work", 5)
+    r = client.post("/api/v1/expression", json={"source": LECTURE_L, "paths": "a"})
+    assert r.status_code == 422 and r.json()["detail"][0]["type"] == "limit.path_work"

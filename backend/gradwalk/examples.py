@@ -2,7 +2,9 @@
 
 Served by GET /api/v1/examples (docs/api.md, Listings): the lecture's L graph, the
 tanh neuron checked against PyTorch, tanh built from exp, micrograd's test_engine
-expressions, plus a few that each show one thing about backpropagation.
+expressions, plus a few that each show one thing about backpropagation, and the
+"What goes wrong" gallery (ids "wrong-..."): vanishing and exploding gradients, a dead
+ReLU, a saturated tanh, each with the numbers that show the failure in its lesson.
 tests/golden/examples.json holds PyTorch's grads for each (tests/oracles/make_examples_golden.py).
 """
 
@@ -132,6 +134,83 @@ EXAMPLES: tuple[Example, ...] = (
         "A double tops out near 1.8e308: exp(1000) and its gradient are Infinity, and a warning says where it began.",
         "x = 1000.0\ny = exp(x)\n",
     ),
+    # ---------------------------------------------------------------- What goes wrong
+    # The gallery of issue 14, expression-language part: each example shows, in its graph's
+    # numbers, one way training fails. Ids start with "wrong-", titles with "What goes wrong:".
+    Example(
+        "wrong-vanishing-sigmoid",
+        "What goes wrong: vanishing gradients in a deep sigmoid chain",
+        "Each sigmoid multiplies the gradient by its slope s*(1 - s), at most 0.25 (0.22 here): ten layers down,"
+        " x.grad is 2.8e-7 while h10's is 1, so the first layers of a deep sigmoid net barely learn.",
+        "# ten sigmoid layers, one after another\n"
+        "x = 1.0\n"
+        "h1 = sigmoid(x)\n"
+        "h2 = sigmoid(h1)\n"
+        "h3 = sigmoid(h2)\n"
+        "h4 = sigmoid(h3)\n"
+        "h5 = sigmoid(h4)\n"
+        "h6 = sigmoid(h5)\n"
+        "h7 = sigmoid(h6)\n"
+        "h8 = sigmoid(h7)\n"
+        "h9 = sigmoid(h8)\n"
+        "h10 = sigmoid(h9)\n"
+        "L = h10\n",
+    ),
+    Example(
+        "wrong-exploding-chain",
+        "What goes wrong: exploding gradients in a deep chain with weight 2",
+        "Each layer multiplies the gradient by its weight 2: twenty layers down, x.grad is 2**20 = 1,048,576, and w,"
+        " used by every layer, collects 20 * 2**19 = 10,485,760: one SGD step with learning rate 0.01 moves it by"
+        " about 100,000.",
+        "# twenty layers h = w*h with the same weight w = 2\n"
+        "x = 1.0\n"
+        "w = 2.0\n"
+        "h1 = w*x\n"
+        "h2 = w*h1\n"
+        "h3 = w*h2\n"
+        "h4 = w*h3\n"
+        "h5 = w*h4\n"
+        "h6 = w*h5\n"
+        "h7 = w*h6\n"
+        "h8 = w*h7\n"
+        "h9 = w*h8\n"
+        "h10 = w*h9\n"
+        "h11 = w*h10\n"
+        "h12 = w*h11\n"
+        "h13 = w*h12\n"
+        "h14 = w*h13\n"
+        "h15 = w*h14\n"
+        "h16 = w*h15\n"
+        "h17 = w*h16\n"
+        "h18 = w*h17\n"
+        "h19 = w*h18\n"
+        "h20 = w*h19\n"
+        "L = h20\n",
+    ),
+    Example(
+        "wrong-dead-relu",
+        "What goes wrong: a dead ReLU",
+        "n = -6 is negative, so relu outputs 0 and passes no gradient: the loss is 1 and o.grad is -2, yet every"
+        " weight's, bias's and input's grad is 0. The neuron is dead: gradient descent cannot revive it.",
+        "# a relu neuron whose weighted sum n is negative; the target is 1\n"
+        "x1 = 2.0; x2 = -1.0\n"
+        "w1 = -3.0; w2 = 1.0; b = 1.0\n"
+        "n = x1*w1 + x2*w2 + b\n"
+        "o = relu(n)\n"
+        "L = (o - 1)**2\n",
+    ),
+    Example(
+        "wrong-tanh-saturated",
+        "What goes wrong: a saturated tanh neuron",
+        "n = 11 saturates tanh (1 - o**2 is 1.1e-9): the loss is almost 4 (o is 1, the target -1) and o.grad is 4,"
+        " yet w.grad is only 8.9e-9, so the step that should fix the biggest error hardly moves w.",
+        "# a tanh neuron with a large weighted sum n; the target is -1\n"
+        "x = 2.0; w = 5.0; b = 1.0\n"
+        "n = w*x + b\n"
+        "o = tanh(n)\n"
+        "L = (o + 1)**2\n",
+    ),
+    # ---------------------------------------------------------------- end of What goes wrong
 )
 
 # Python programs: the seeds' code as users paste it, run in the sandbox (docs/api.md, Python programs).

@@ -27,6 +27,9 @@ class Limits:
     program_memory_bytes: int = 256 * 1024 * 1024  # the sandbox's heap for one program
     program_recursion_depth: int = 1000  # nested calls in a program
     program_output_bytes: int = 64 * 1024  # what a program may print
+    max_fd_work: int = 2_000_000  # finite_differences: leaves x graph nodes (two forward passes each)
+    max_paths: int = 20  # paths listed for one node (the largest; all of them when there are no more)
+    max_path_work: int = 1_000_000  # paths: nodes from the chosen one to the output x max_paths
 
 
 class LimitError(Exception):

@@ -22,7 +22,7 @@ the sandbox and hands back its graph dict.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,8 @@ from .export import check_export_size, drawing
 from .language import SourceError, run
 from .layout import compute_layout
 from .limits import LimitError, Limits
+from .nudge import Nodes, check_fd_work, check_overrides, finite_differences, leaf_values, set_leaves
+from .paths import check_path_work, paths
 from .programs import Program, ProgramError, SandboxLimits
 from .tape import fresh_tape
 from .trace import collector_paused, record, variables
@@ -59,16 +61,26 @@ Planned = tuple[Build, int | None]  # how to build, and the graph's node count w
 
 @dataclass(frozen=True)
 class Expression:
-    """A program in gradwalk's expression language and the name to differentiate (None: the last statement)."""
+    """A program in gradwalk's expression language and the name to differentiate (None: the last statement).
+
+    `overrides` gives leaves new values (by source name, node id or label: docs/api.md, Expression);
+    `finite_differences` adds each leaf's central difference next to its grad; `paths` (a name, node
+    id or label) adds every path from that node to the output with its product of local derivatives.
+    """
 
     source: str
     output: str | None = None
+    overrides: Mapping[str, float] | None = None
+    finite_differences: bool = False
+    paths: str | None = None
 
 
 Input = Expression | MLPSpec | Program  # the request kinds _PLANNERS knows
 
 
 def _plan_expression(req: Expression, limits: Limits) -> Planned:
+    check_overrides(req.overrides or {})  # the values now; the names once the program has run
+
     def build() -> Json:
         with collector_paused():  # a request allocates many small acyclic objects
             result = run(
@@ -79,7 +91,21 @@ def _plan_expression(req: Expression, limits: Limits) -> Planned:
                 max_source_bytes=limits.max_source_bytes,
             )
             rec = record(result.output)
+            nodes = Nodes(rec, result.names)
+            if req.overrides:
+                set_leaves(rec.tape, leaf_values(nodes, req.overrides))  # the program, run with the new leaves
+                rec = nodes.rec = record(result.output)
+            chosen = None
+            if req.paths is not None:
+                chosen = nodes.node(req.paths, ("paths",))
+                check_path_work(rec, chosen, limits.max_paths, limits.max_path_work)  # before any of the work
+            if req.finite_differences:
+                check_fd_work(rec, limits.max_fd_work)  # before any of the work
             graph = trace_graph(result.output, rec)
+            if req.finite_differences:
+                graph["finite_differences"] = finite_differences(rec)
+            if chosen is not None:
+                graph["paths"] = paths(rec, chosen, limits.max_paths)
         graph["warnings"] = result.warnings + graph["warnings"]
         graph["variables"] = variables(rec, result.names)
         graph["output_name"] = result.output_name

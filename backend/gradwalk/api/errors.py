@@ -80,7 +80,8 @@ async def source_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SourceError)
     detail = exc.as_detail()
     # GET exports take the source in the query string
-    detail["loc"] = ["query" if request.method == "GET" else "body", "output" if exc.type == "output" else "source"]
+    field = exc.field or ("output" if exc.type == "output" else "source",)
+    detail["loc"] = ["query" if request.method == "GET" else "body", *field]
     return _body(413 if exc.type == "limit.source_bytes" else 422, [detail])
 
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     program_memory_bytes: int = _D.program_memory_bytes
     program_recursion_depth: int = _D.program_recursion_depth
     program_output_bytes: int = _D.program_output_bytes
+    max_fd_work: int = _D.max_fd_work
+    max_paths: int = _D.max_paths
+    max_path_work: int = _D.max_path_work
 
     # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")

@@ -6,12 +6,22 @@ from __future__ import annotations
 class SourceError(Exception):
     """A rejected program. `type` is a stable machine-readable kind ("syntax", "name", "limit.depth", ...)."""
 
-    def __init__(self, msg: str, type: str = "syntax", line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self,
+        msg: str,
+        type: str = "syntax",
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        field: tuple[str, ...] | None = None,
+    ) -> None:
         super().__init__(msg)
         self.msg = msg
         self.type = type
         self.line = line
         self.column = column
+        # the request field at fault, when it is not the source: ("overrides", "a"), ("paths",)
+        self.field = field
 
     def as_detail(self) -> dict[str, object]:
         """The entry of the API's `detail` list: msg, type, and line/column when known."""

@@ -35,9 +35,33 @@ class ExpressionRequest(StrictModel):
         examples=[None, "d"],
     )
     layout: bool = Field(False, description="Add a `layout` object (coordinates for every node and edge).")
+    overrides: dict[str, float] | None = Field(
+        None,
+        description="Run the program with these leaves set to new values (the page's nudge). A key is a source "
+        "name bound to a leaf at the end of the program, else a node id ('n0'), else the label of one leaf; "
+        "an operation, a constant or an unknown key is a 422 naming it.",
+        examples=[None, {"a": 2.01}],
+    )
+    finite_differences: bool = Field(
+        False,
+        description="Add `finite_differences`: the central difference of the output with respect to every input "
+        "leaf, next to its grad (at most max_fd_work leaves x nodes).",
+    )
+    paths: str | None = Field(
+        None,
+        description="Add `paths`: every path from this node (a source name, node id or label) to the output with "
+        "its product of local derivatives; the largest max_paths when there are more.",
+        examples=[None, "a"],
+    )
 
     def to_input(self) -> pipeline.Expression:
-        return pipeline.Expression(self.source, self.output)
+        return pipeline.Expression(
+            self.source,
+            self.output,
+            overrides=self.overrides,
+            finite_differences=self.finite_differences,
+            paths=self.paths,
+        )
 
 
 # ---------------------------------------------------------------- response models (documentation only)
@@ -75,6 +99,38 @@ class BackwardStep(BaseModel):
     updates: list[Update]
 
 
+class FiniteDifference(BaseModel):
+    node: str = Field(description="An input leaf.")
+    numeric: Number = Field(description="(f(x + h) - f(x - h)) / 2h, f the output.")
+    grad: Number = Field(description="The leaf's grad, from backward.")
+    h: Number = Field(description="The step: 6.06e-6 x max(1, |x|), as the doubles x + h and x - h differ.")
+    tolerance: Number = Field(description="1e-6 x max(|grad|, |numeric|) plus the forward pass's rounding over h.")
+    agree: bool = Field(description="|numeric - grad| <= tolerance.")
+    note: str | None = Field(description="Why the two may rightly differ here (a kink, a pole, a non-finite value).")
+
+
+class PathEdge(BaseModel):
+    source: str
+    target: str
+    operand: int
+    local: Number = Field(description="d target / d source through this operand.")
+
+
+class Path(BaseModel):
+    product: Number = Field(description="The product of the locals along the path.")
+    edges: list[PathEdge] = Field(description="From the chosen node to the output, in order.")
+
+
+class Paths(BaseModel):
+    node: str
+    grad: Number
+    count: int = Field(description="How many paths lead from the node to the output (capped at 2**53 - 1).")
+    count_exact: bool
+    complete: bool = Field(description="Every path is listed.")
+    sum: Number = Field(description="The sum of the listed products: the grad, up to rounding, when complete.")
+    paths: list[Path] = Field(description="The largest max_paths paths by |product|, largest first.")
+
+
 class GraphResponse(BaseModel):
     """Graph JSON (docs/api.md, Graph JSON)."""
 
@@ -87,6 +143,13 @@ class GraphResponse(BaseModel):
     variables: dict[str, str] = Field(description="Every source name whose value is in the graph -> its node id.")
     output_name: str | None = Field(description="The source name of the output, when it has one.")
     layout: dict[str, Any] | None = Field(None, description="Present when the request asked for it.")
+
+
+class ExpressionResponse(GraphResponse):
+    """Graph JSON plus what the expression request asked for (docs/api.md, Expression)."""
+
+    finite_differences: list[FiniteDifference] | None = Field(None, description="Present when asked for.")
+    paths: Paths | None = Field(None, description="Present when asked for.")
 
 
 class ErrorEntry(BaseModel):
@@ -136,7 +199,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/expression",
     summary="Run an expression: forward, backward and the step-by-step trace",
-    response_model=GraphResponse,
+    response_model=ExpressionResponse,
     responses=ERRORS,
 )
 async def expression(req: ExpressionRequest, limits: LimitsDep) -> Response:
