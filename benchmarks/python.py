@@ -32,10 +32,10 @@ import httpx  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from gradwalk.api.main import app  # noqa: E402
+from gradwalk.examples import PROGRAM_EXAMPLES  # noqa: E402
 from gradwalk.programs import Program, SandboxLimits  # noqa: E402
 from gradwalk.programs.run import respond  # noqa: E402
 from gradwalk.programs.sandbox import POOL  # noqa: E402
-from gradwalk.examples import PROGRAM_EXAMPLES  # noqa: E402
 from tests.browser.conftest import start_server, stop_server  # noqa: E402
 from tests.test_python_programs import LECTURE, seed000  # noqa: E402
 
@@ -107,10 +107,14 @@ def page_requests(runs: int) -> None:
             big = timed(lambda: post(loop), runs)
     finally:
         stop_server(proc)
-    print(f"page: lecture L with layout, uvicorn:    best {small[0] * 1e3:7.2f} ms   median {small[1] * 1e3:7.2f} ms"
-          f"   (target p50 <= 100 ms)")
-    print(f"page: lecture training loop (398 nodes): best {big[0] * 1e3:7.2f} ms   median {big[1] * 1e3:7.2f} ms"
-          f"   (target <= 1000 ms)")
+    print(
+        f"page: lecture L with layout, uvicorn:    best {small[0] * 1e3:7.2f} ms   median {small[1] * 1e3:7.2f} ms"
+        f"   (target p50 <= 100 ms)"
+    )
+    print(
+        f"page: lecture training loop (398 nodes): best {big[0] * 1e3:7.2f} ms   median {big[1] * 1e3:7.2f} ms"
+        f"   (target <= 1000 ms)"
+    )
 
 
 if __name__ == "__main__":

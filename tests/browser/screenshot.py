@@ -1,11 +1,11 @@
 """Take the README's pictures of the real page.
 
-  lecture (docs/screenshot.png): the lecture's L graph, stepped to the backward step that
-    finishes a.grad, explain panel showing the chain rule;
-  python (docs/python.png): seed 002's buggy cell pasted as a program, stepped to the `*`
-    node's closure, the inspector open on `a` with its failed check.
+lecture (docs/screenshot.png): the lecture's L graph, stepped to the backward step that
+  finishes a.grad, explain panel showing the chain rule;
+python (docs/python.png): seed 002's buggy cell pasted as a program, stepped to the `*`
+  node's closure, the inspector open on `a` with its failed check.
 
-    .venv/bin/python -m tests.browser.screenshot [--scene python] [--width 1600 --height 900] [--out F]
+  .venv/bin/python -m tests.browser.screenshot [--scene python] [--width 1600 --height 900] [--out F]
 """
 
 from __future__ import annotations
