@@ -7,7 +7,7 @@
  * (`{b}`, `{a}`), so the formula shown is the one the engine computes and cannot drift.
  * Returns lines: {kind, text}.
  */
-import { fmt, shortNum } from './format.js';
+import { fmt, full, shortNum } from './format.js';
 import { isNamed, nodeName, nodeRef } from './names.js';
 import { fill, opInfo } from './ops.js';
 
@@ -209,6 +209,20 @@ export class Explainer {
     return `   ${name}.grad = ${sum} = ${fmt(g.uGrad[u])}   (contribution ${nth} of ${total}${more})`;
   }
 
+  /**
+   * The end of the backward pass: every leaf that takes a gradient, largest |grad| first
+   * (where to look for a vanishing or exploding one). [{i, name, grad}]
+   */
+  leafSummary(player) {
+    const g = this.g;
+    const out = [];
+    for (let i = 0; i < g.n; i++) {
+      const node = g.nodes[i];
+      if (!node.op && node.role !== 'const') out.push({ i, name: this.name(i), grad: player.grad[i] });
+    }
+    return out.sort((x, y) => Math.abs(y.grad) - Math.abs(x.grad) || x.i - y.i);
+  }
+
   /** Inspector card content for node i at the player's position. */
   inspect(player, i) {
     const g = this.g;
@@ -216,8 +230,9 @@ export class Explainer {
     const rows = [];
     rows.push(['node', `${this.name(i)}  (${node.id})`]);
     rows.push(['kind', node.op ? `op result: ${this.formula(i)}` : roleNote(node.role)]);
-    rows.push(['data', player.isRevealed(i) ? fmt(g.data[i]) : 'not computed yet']);
-    rows.push(['grad', fmt(player.grad[i]) + (player.isReached(i) ? '' : '  (not reached yet)')]);
+    rows.push(['data', player.isRevealed(i) ? `${fmt(g.data[i])}   = ${full(g.data[i])}` : 'not computed yet']);
+    const gr = player.grad[i];
+    rows.push(['grad', `${fmt(gr)}${gr !== 0 ? `   = ${full(gr)}` : ''}${player.isReached(i) ? '' : '  (not reached yet)'}`]);
     if (node.op) {
       g.operands[i].forEach((j, s) => rows.push([`∂/∂${this.name(j)}`, this.local(i, s)]));
     }

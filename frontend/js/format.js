@@ -26,3 +26,11 @@ export function fmtSmall(x) {
 export function shortNum(x) {
   return Number.isFinite(x) && Math.abs(x) < 1e6 ? String(Math.round(x * 1e6) / 1e6) : fmt(x);
 }
+
+/** Every digit a double has (the shortest text that reads back as the same number), as Python's repr. */
+export function full(x) {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (Object.is(x, -0)) return '-0.0';
+  return Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x);
+}

@@ -4,6 +4,7 @@
  * API answer -> indexGraph -> Player (pure) -> Playback (timer, keys) -> Views + Explainer (drawing).
  */
 import * as api from './api.js';
+import { fmt } from './format.js';
 import { Editor } from './editor.js';
 import { Explainer } from './explain.js';
 import { setOps } from './ops.js';
@@ -12,7 +13,7 @@ import { Playback } from './playback.js';
 import { indexGraph, Player, snapshotValues } from './player.js';
 import { runSource } from './language.js';
 import { ProgramPanel } from './program.js';
-import { copyLink, readHash, writeHash } from './state.js';
+import { copyLink, readHash, storage, writeHash } from './state.js';
 import { Views } from './views.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -200,6 +201,35 @@ function showSnapshot(k) {
 
 function renderExplain() {
   writeLines(app.explainer.lines(playback.player));
+  const p = playback.player;
+  if (p.atEnd() && p.B > 0) tid('explain').append(leafSummary(p));
+}
+
+const SUMMARY_MAX = 12;
+
+/** The backward pass is done: each leaf's grad, largest first, a click away from its box. */
+function leafSummary(p) {
+  const leaves = app.explainer.leafSummary(p);
+  const box = document.createElement('div');
+  box.className = 'summary';
+  box.dataset.testid = 'summary';
+  const head = document.createElement('div');
+  head.className = 'x-head';
+  head.textContent = `Backward pass done. The ${leaves.length} leaves' grads, largest first${leaves.length > SUMMARY_MAX ? ` (the first ${SUMMARY_MAX})` : ''}:`;
+  box.append(head);
+  for (const leaf of leaves.slice(0, SUMMARY_MAX)) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = `leaf ${leaf.grad > 0 ? 'gpos' : leaf.grad < 0 ? 'gneg' : 'gzero'}`;
+    b.textContent = `${leaf.name}.grad = ${fmt(leaf.grad)}`;
+    b.title = 'Show this leaf on the graph';
+    b.addEventListener('click', () => {
+      views.graphView.focus(app.graph.nodes[leaf.i].id);
+      views.inspect(leaf.i);
+    });
+    box.append(b);
+  }
+  return box;
 }
 
 function writeLines(lines) {
@@ -220,7 +250,7 @@ function scheduleSave() {
 }
 
 function saveState() {
-  const st = { mode: app.mode, pos: playback.player?.pos, view: views.name };
+  const st = { mode: app.mode, pos: playback.player?.pos, view: views.name, embed: app.embed, present: app.present };
   if (app.mode === 'mlp') st.spec = app.mlpSpec; else st.source = editor.value;
   if (app.language !== 'auto') st.lang = app.language;
   writeHash(st);
@@ -230,11 +260,30 @@ function saveState() {
 
 function setTheme(t) {
   document.documentElement.dataset.theme = t;
-  localStorage.setItem('gradwalk-theme', t);
-  $('#theme').textContent = t === 'dark' ? '☀ Light' : '☾ Dark';
+  storage.set('gradwalk-theme', t);
+  $('#theme').innerHTML = t === 'dark' ? '☀<span class="word"> Light</span>' : '☾<span class="word"> Dark</span>';
+}
+
+// ------------------------------------------------------------------ presentation
+
+/** Presentation: the graph and the playback fill the screen in large type; keys only (P, Esc). */
+function setPresent(on) {
+  app.present = on;
+  document.body.classList.toggle('present', on);
+  $('#present').setAttribute('aria-pressed', String(on));
+  views.fitSoon();
+  saveState();
 }
 
 // ------------------------------------------------------------------ events
+
+$('#present').addEventListener('click', () => setPresent(!app.present));
+$('.exit-present').addEventListener('click', () => setPresent(false));
+document.addEventListener('keydown', (ev) => {
+  if (ev.target.closest?.('textarea, input, select') || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+  if (ev.key === 'p' || ev.key === 'P') setPresent(!app.present);
+  else if (ev.key === 'Escape' && app.present) setPresent(false);
+});
 
 tid('mode-expression').addEventListener('click', () => switchMode('expression'));
 tid('mode-mlp').addEventListener('click', () => switchMode('mlp'));
@@ -296,11 +345,14 @@ async function loadExamples() {
 }
 
 async function start() {
-  setTheme(localStorage.getItem('gradwalk-theme') ||
+  setTheme(storage.get('gradwalk-theme') ||
     (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
   const st = readHash();
   editor.value = st.source ?? DEFAULT_SOURCE;
   app.language = st.lang || 'auto';
+  app.embed = Boolean(st.embed);
+  document.body.classList.toggle('embed', app.embed);
+  if (st.present) setPresent(true);
   $('#language').value = app.language;
   if (st.spec) form.setSpec(st.spec);
   setMode(st.mode);

@@ -27,6 +27,7 @@ export class Playback {
     this.playButton.addEventListener('click', () => this.toggle());
     tid('step-next').addEventListener('click', () => this.jumpBy(1));
     tid('to-end').addEventListener('click', () => this.jump(Infinity));
+    document.querySelector('#to-backward').addEventListener('click', () => this.toBackward());
     this.scrubber.addEventListener('input', () => this.jump(Number(this.scrubber.value)));
     document.addEventListener('keydown', (ev) => this.key(ev));
   }
@@ -104,6 +105,11 @@ export class Playback {
     this.playButton.title = `${label} (space)`;
   }
 
+  /** Skip the forward pass: every value computed, the output's grad seeded (backward step 0). */
+  toBackward() {
+    if (this.player) this.jump(this.player.F + 1);
+  }
+
   key(ev) {
     // Keys typed into a field belong to the field (the editor hands focus back on Esc or Ctrl+Enter).
     if (ev.target.closest?.('textarea, input, select') || ev.altKey || ev.ctrlKey || ev.metaKey) return;
@@ -113,6 +119,8 @@ export class Playback {
       ' ': () => this.toggle(),
       Home: () => this.jump(0),
       End: () => this.jump(Infinity),
+      b: () => this.toBackward(),
+      B: () => this.toBackward(),
     };
     const f = keys[ev.key];
     if (!f) return;
