@@ -20,6 +20,9 @@ def client() -> Iterator[TestClient]:
         yield c
 
 
+MOONS: dict[str, Any] = {"dataset": "moons", "nin": None, "inputs": None, "targets": None}
+
+
 def post(client: TestClient, **changes: Any) -> Any:
     return client.post("/api/v1/mlp", json={**SEEDS_EXAMPLE, **changes})
 
@@ -120,7 +123,15 @@ def test_datasets_listing(client: TestClient) -> None:
         ({"dataset": "mnist", "inputs": None, "targets": None}, "unknown dataset 'mnist'"),
         ({"initial_parameters": [0.5] * 3}, "has 41 parameters"),
         ({"steps": 10_001}, "max_steps"),
-        ({"layers": [60, 60, 1], "steps": 1000}, "over the limit max_work = 30,000,000"),
+        (
+            {**MOONS, "layers": [100, 100, 1], "steps": 10_000},
+            "over the limit max_work = 20,000,000,000",
+        ),
+        ({"batch_size": 0}, "greater than or equal to 1"),
+        ({"holdout": 1.0}, "less than 1"),
+        ({"holdout": 0.1}, "holds out 0: keep at least one sample on each side"),
+        ({"graph_samples": 5}, "graph_samples = 5 but there are 4 training samples"),
+        ({"boundary_resolution": 201}, "max_boundary_resolution = 200"),
         (
             {"nin": 784, "layers": [512, 10], "inputs": [[0.0] * 784], "targets": [1], "loss": "cross_entropy"},
             "max_nodes = 300,000",
@@ -137,9 +148,10 @@ def test_invalid_specs_are_422_saying_what_is_wrong(client: TestClient, changes:
 
 
 def test_over_budget_names_the_limit_and_the_estimate(client: TestClient) -> None:
-    msg = error(post(client, layers=[60, 60, 1], steps=1000))
-    assert "1000 steps on a graph of 35,196 nodes is 35,231,196 node evaluations" in msg
-    assert "max_work = 30,000,000" in msg
+    msg = error(post(client, dataset="moons", nin=None, inputs=None, targets=None, layers=[100, 100, 1], steps=10_000))
+    # 10,001 entries x 3 passes of 100 samples x 10,501 parameters, + the 50 x 50 boundary grid's forward pass
+    assert "10000 steps of MLP(2, [100, 100, 1]) on 100 samples is 31,532,402,800 multiply-adds" in msg
+    assert "max_work = 20,000,000,000" in msg
 
 
 @pytest.mark.parametrize("raw", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])

@@ -85,6 +85,37 @@ class MLPRequest(StrictModel):
         None, description="Flat list in MLP.parameters() order: layer by layer, neuron by neuron, weights then bias."
     )
     l2: float = Field(0.0, ge=0.0, description="Adds l2 * sum(p**2) over all parameters to the loss.")
+    batch_size: int | None = Field(
+        None,
+        ge=1,
+        description="Mini-batch SGD: each step updates on batch_size samples (each epoch shuffled with the seed)."
+        " null: full batch.",
+        examples=[64],
+    )
+    learning_rate_end: float | None = Field(
+        None,
+        description="Decay the learning rate linearly to this over the steps (micrograd's demo: 1.0 to 0.1)."
+        " null: constant.",
+        examples=[0.1],
+    )
+    holdout: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Fraction of the samples held out of training (drawn with the seed); their loss and accuracy"
+        " are reported under holdout.",
+        examples=[0.2],
+    )
+    graph_samples: int | None = Field(
+        None,
+        ge=1,
+        description="How many training samples (the first ones) the returned graph holds. null: all of them, or as"
+        " many as fit in max_nodes.",
+        examples=[1],
+    )
+    boundary_resolution: int = Field(
+        50, ge=2, description="Grid points per axis of the decision boundary (2-D inputs).", examples=[50]
+    )
     layout: bool = Field(False, description='Also compute node positions ("layout" in the response).')
 
     def to_input(self) -> pipeline.MLPSpec:
