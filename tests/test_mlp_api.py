@@ -55,6 +55,19 @@ def test_seeds_example_trains_and_returns_graph_loss_history_parameters(client: 
     assert "layout" not in body
 
 
+def test_the_training_record_comes_with_the_graph(client: TestClient) -> None:
+    body = post(client, batch_size=2, learning_rate_end=0.01).json()
+    assert {"accuracy", "grad_norms", "boundary", "neurons", "samples", "holdout"} <= set(body)
+    assert len(body["accuracy"]) == len(body["history"]) == SEEDS_EXAMPLE["steps"] + 1  # +1/-1 targets: by sign
+    assert len(body["grad_norms"]) == 3 and all(len(g) == len(body["history"]) for g in body["grad_norms"])
+    assert body["boundary"] is None and body["holdout"] is None  # 3 inputs; nothing held out
+    assert body["samples"] == {"train": 4, "holdout": 0, "graph": 4}
+    assert set(body["neurons"]) == {"dead", "saturated"}
+    moons = client.post("/api/v1/mlp", json={**MOONS, "layers": [4, 1], "steps": 2, "holdout": 0.2}).json()
+    assert len(moons["boundary"]["z"]) == 50 and moons["holdout"]["accuracy"] is not None
+    assert moons["samples"] == {"train": 80, "holdout": 20, "graph": 80}
+
+
 def test_the_pipeline_gives_the_response(client: TestClient) -> None:
     spec = MLPRequest.model_validate(SEEDS_EXAMPLE).to_input()
     assert respond(spec) == client.post("/api/v1/mlp", json=SEEDS_EXAMPLE).json()
@@ -185,6 +198,11 @@ def test_openapi_documents_the_request(client: TestClient) -> None:
         "l2",
         "dataset",
         "layout",
+        "batch_size",
+        "learning_rate_end",
+        "holdout",
+        "graph_samples",
+        "boundary_resolution",
     } <= set(req["properties"])
 
 

@@ -76,7 +76,7 @@ class MLPRequest(StrictModel):
         None, description="A preset from GET /api/v1/datasets instead of inputs and targets.", examples=["moons"]
     )
     learning_rate: float = Field(0.1, description="SGD step: p -= learning_rate * grad.", examples=[0.1])
-    steps: int = Field(0, ge=0, description="Full-batch SGD updates before the graph is taken.", examples=[20])
+    steps: int = Field(0, ge=0, description="SGD updates before the graph is taken.", examples=[20])
     seed: int | None = Field(
         None, description="Random initialisation (and dataset noise), the same on every machine.", examples=[1]
     )
@@ -130,11 +130,13 @@ def mlp_graph(req: MLPRequest) -> dict[str, Any]:
 @router.post(
     "/mlp",
     summary="Train an MLP and return its graph",
-    description="Builds the MLP, runs `steps` full-batch SGD updates, and returns the Graph JSON of the forward"
-    " and backward pass at the final parameters, plus `loss`, `history` (the loss after k updates, steps + 1"
-    " entries) and `parameters` (name, node id, data, grad in MLP.parameters() order). `warnings` says when the"
-    " loss rose over training. Every node a neuron creates has the group `layer{i}/neuron{j}`; loss nodes"
-    " `loss`; input leaves `input`.",
+    description="Builds the MLP, runs `steps` SGD updates (full batch, or mini-batches of `batch_size`), and"
+    " returns the Graph JSON of the forward and backward pass at the final parameters, plus `loss`, `history` (the"
+    " loss after k updates, steps + 1 entries), `accuracy` (per history entry, classification targets), `grad_norms`"
+    " (per layer, mean |grad| per entry), `boundary` (2-D inputs: the output on a grid), `neurons` (dead and"
+    " saturated), `samples`, `holdout` and `parameters` (name, node id, data, grad in MLP.parameters() order)."
+    " `warnings` says when the loss rose over training. Every node a neuron creates has the group"
+    " `layer{i}/neuron{j}`; loss nodes `loss`; input leaves `input`. docs/api.md (MLP) says each field.",
     response_class=FastAPIResponse,
     responses={200: {"content": {"application/json": {}}}, 422: {"description": "Invalid spec or over a limit"}},
 )
