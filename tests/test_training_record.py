@@ -177,3 +177,39 @@ def test_big_data_gets_a_graph_of_the_samples_that_fit() -> None:
     assert 1 <= n < body["samples"]["train"] == 1797 and len(body["nodes"]) <= 300_000
     assert sum(nd["role"] == "input" for nd in body["nodes"]) == 64 * n
     assert math.isfinite(body["loss"]) and any("the graph shows the first" in w for w in body["warnings"])
+
+
+def _floats(obj: Any) -> list[float]:
+    out: list[float] = []
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, float):
+            out.append(x)
+    return out
+
+
+@pytest.mark.parametrize("extreme", [1e308, -1e308, 5e-324])
+@pytest.mark.parametrize(("loss", "layers"), [("sse", [2, 1]), ("cross_entropy", [2, 3]), ("hinge", [3, 1])])
+def test_extreme_numbers_leave_no_float_non_finite(extreme: float, loss: str, layers: list[int]) -> None:
+    """Overflow in training, the boundary grid or the record is reported as "NaN"/"Infinity" strings."""
+    targets = {"sse": [1.0, -1.0, 1.0], "cross_entropy": [0, 2, 1], "hinge": [1.0, -1.0, 1.0]}[loss]
+    body = run(
+        nin=2,
+        layers=layers,
+        loss=loss,
+        inputs=[[extreme, 1.0], [-extreme, extreme], [0.5, -extreme]],
+        targets=targets,
+        learning_rate=extreme,
+        l2=abs(extreme),
+        steps=3,
+        activation="linear",
+        batch_size=2,
+        holdout=0.34,
+    )
+    assert body["boundary"] is not None and body["holdout"] is not None
+    assert all(math.isfinite(x) for x in _floats(body))

@@ -571,10 +571,14 @@ def boundary(p: Problem, parameters: Sequence[float]) -> Json | None:
     net = vectorised.Net.from_flat(p.nin, p.layers, parameters, p.activation, p.output_activation)
     pts = np.asarray(p.inputs, dtype=np.float64)
     axes: list[list[float]] = []
-    for d in range(2):
-        lo, hi = float(pts[:, d].min()), float(pts[:, d].max())
-        pad = 0.1 * (hi - lo) if hi > lo else 1.0
-        axes.append([float(v) for v in np.linspace(lo - pad, hi + pad, p.boundary_resolution)])
+    top = np.finfo(np.float64).max
+    t = np.linspace(0.0, 1.0, p.boundary_resolution)
+    with np.errstate(all="ignore"):
+        for d in range(2):
+            lo, hi = float(pts[:, d].min()), float(pts[:, d].max())
+            pad = 0.1 * hi - 0.1 * lo if hi > lo else 1.0  # never hi - lo: it overflows for +-1e308
+            a, b = max(lo - pad, -top), min(hi + pad, top)
+            axes.append([float(v) for v in a * (1.0 - t) + b * t])  # finite for any finite a, b
     gx, gy = np.meshgrid(axes[0], axes[1])
     out = net.outputs(np.column_stack([gx.ravel(), gy.ravel()]))
     r = p.boundary_resolution
