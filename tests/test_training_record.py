@@ -12,7 +12,7 @@ import pytest
 
 from gradwalk import fresh_tape
 from gradwalk.nn import MLP
-from gradwalk.training import Cancelled, MLPSpec, fit, resolve, train
+from gradwalk.training import Cancelled, MLPSpec, boundary, fit, resolve, train
 
 MOONS: dict[str, Any] = {
     "dataset": "moons",
@@ -169,6 +169,15 @@ def test_progress_hears_every_entry_and_stop_cancels() -> None:
     with pytest.raises(Cancelled) as e:
         fit(p, should_stop=stop)
     assert e.value.step == 3
+
+
+def test_parameters_hook_gives_what_a_live_boundary_needs() -> None:
+    p = resolve(MLPSpec(**MOONS))
+    seen: dict[int, list[float]] = {}
+    rec = fit(p, on_parameters=lambda k, flat: seen.__setitem__(k, flat))
+    assert sorted(seen) == list(range(41)) and seen[0] == pytest.approx(p.parameters, abs=0.0)
+    assert seen[40] == rec.parameters and seen[5] != seen[6]
+    assert boundary(p, seen[40]) == boundary(p, rec.parameters)
 
 
 def test_big_data_gets_a_graph_of_the_samples_that_fit() -> None:

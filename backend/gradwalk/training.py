@@ -428,6 +428,7 @@ def _check_work(
 
 ProgressHook = Callable[[int, float], None]
 StopCheck = Callable[[], bool]
+ParametersHook = Callable[[int, list[float]], None]  # (step, flat parameters): for a live boundary
 
 
 def batches(p: Problem) -> Iterator[list[int]]:
@@ -510,13 +511,20 @@ def _accuracy(out: Any, t: vectorised.Targets, kind: str | None) -> float | None
     return vectorised.accuracy(out, t)
 
 
-def fit(p: Problem, on_progress: ProgressHook | None = None, should_stop: StopCheck | None = None) -> Fit:
+def fit(
+    p: Problem,
+    on_progress: ProgressHook | None = None,
+    should_stop: StopCheck | None = None,
+    on_parameters: ParametersHook | None = None,
+) -> Fit:
     """`p.steps` SGD updates on numpy matrices, recording the loss, accuracy and gradient sizes of every entry.
 
     `grad_norms` come from the gradient each update uses (a mini-batch's, or the full
     batch's; the last entry: the full batch's at the final parameters).
     `on_progress(k, loss)` is called with each history entry as it is known (k = 0 ..
-    steps); `should_stop()` is asked before each update, and True raises `Cancelled`."""
+    steps); `should_stop()` is asked before each update, and True raises `Cancelled`;
+    `on_parameters(k, flat)`, when given, gets the parameters of entry k (`boundary(p, flat)`
+    draws them)."""
     net = vectorised.Net.from_flat(p.nin, p.layers, p.parameters, p.activation, p.output_activation)
     x = np.asarray(p.inputs, dtype=np.float64)
     t = vectorised.Targets.of(p.loss, p.targets)
@@ -547,6 +555,8 @@ def fit(p: Problem, on_progress: ProgressHook | None = None, should_stop: StopCh
                 rec.holdout_accuracy.append(_accuracy(hout, ht, p.accuracy))  # type: ignore[arg-type]
         if on_progress is not None:
             on_progress(k, loss)
+        if on_parameters is not None:
+            on_parameters(k, [float(v) for v in net.flat()])
         return grads
 
     with np.errstate(all="ignore"):  # overflow and NaN are reported in the history, as the scalar engine does
@@ -653,12 +663,13 @@ def train(
     *,
     on_progress: ProgressHook | None = None,
     should_stop: StopCheck | None = None,
+    on_parameters: ParametersHook | None = None,
 ) -> Json:
     """Check, train and trace: Graph JSON plus "loss", "history", "parameters" and the training
     record (docs/api.md, "MLP"). `on_progress(step, loss)` hears each history entry;
-    `should_stop()` True raises `Cancelled`."""
+    `should_stop()` True raises `Cancelled`; `on_parameters` as in `fit`."""
     p = spec if isinstance(spec, Problem) else resolve(spec, limits)
-    rec = fit(p, on_progress, should_stop)
+    rec = fit(p, on_progress, should_stop, on_parameters)
     if should_stop is not None and should_stop():
         raise Cancelled(p.steps)
     values, history = rec.parameters, rec.history
