@@ -503,14 +503,6 @@ class Fit:
     holdout_accuracy: list[float] | None
 
 
-def _accuracy(out: Any, t: vectorised.Targets, kind: str | None) -> float | None:
-    if kind is None:
-        return None
-    if kind == "onehot":
-        return float(np.mean(np.argmax(out, axis=1) == np.argmax(t.values, axis=1)))
-    return vectorised.accuracy(out, t)
-
-
 def fit(
     p: Problem,
     on_progress: ProgressHook | None = None,
@@ -544,22 +536,23 @@ def fit(
             idx = np.asarray(rows)
             _, grads, _ = vectorised.loss_and_grads(net, x[idx], t.take(idx), p.l2)
         rec.history.append(loss)
-        if rec.accuracy is not None:
-            rec.accuracy.append(_accuracy(out, t, p.accuracy))  # type: ignore[arg-type]
+        if rec.accuracy is not None and p.accuracy is not None:
+            rec.accuracy.append(vectorised.accuracy(out, t, p.accuracy))
         for norms, g in zip(rec.grad_norms, grads):
             norms.append(float(np.mean(np.abs(g))))
         if ht is not None:
             hout = net.forward(hx)[0][-1]
             rec.holdout_history.append(vectorised.loss_and_slope(hout, ht)[0])
-            if rec.holdout_accuracy is not None:
-                rec.holdout_accuracy.append(_accuracy(hout, ht, p.accuracy))  # type: ignore[arg-type]
+            if rec.holdout_accuracy is not None and p.accuracy is not None:
+                rec.holdout_accuracy.append(vectorised.accuracy(hout, ht, p.accuracy))
         if on_progress is not None:
             on_progress(k, loss)
         if on_parameters is not None:
             on_parameters(k, [float(v) for v in net.flat()])
         return grads
 
-    with np.errstate(all="ignore"):  # overflow and NaN are reported in the history, as the scalar engine does
+    # overflow and NaN are reported in the history, as the scalar engine does
+    with np.errstate(all="ignore"), vectorised.one_blas_thread():
         for step, rows in enumerate(batches(p)):
             if should_stop is not None and should_stop():
                 raise Cancelled(step)
