@@ -17,6 +17,7 @@
    path train() uses. Then the whole request in process (train, trace, JSON) and how long
    after the start the first progress callback comes; beside them, micrograd doing 10 of
    the same steps (forward, zero_grad, backward, update).
+3. Training the digits preset's suggestion (seed 003's classifier in small, mini-batches).
 The machine is shared: every figure is the best of several runs.
 """
 
@@ -219,6 +220,14 @@ def main() -> None:
     print(f"  the whole request in process (train, graph, trace, JSON): {t_request:.3f} s")
     print(f"  first progress callback after:          {first[0] * 1000:8.2f} ms")
     print(f"  micrograd, {mg_steps} of the same steps:        {t_mgs:8.3f} s   ({mg_steps / t_mgs:.2f} steps/s)")
+
+    digits = datasets.PRESETS["digits"].suggested
+    dp = resolve(MLPSpec(dataset="digits", **digits))
+    t_digits = best(lambda: fit(dp), repeats)
+    print(
+        f"digits' suggestion, MLP(64, {digits['layers']}), {len(dp.inputs)} samples + {len(dp.holdout_inputs)} held"
+        f" out, batches of {digits['batch_size']}, {digits['steps']} steps (fit): {t_digits:.3f} s"
+    )
 
 
 if __name__ == "__main__":
