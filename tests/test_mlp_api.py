@@ -213,3 +213,22 @@ def test_openapi_enums_are_the_cores_tuples(client: TestClient) -> None:
     assert tuple(next(a for a in req["loss"]["anyOf"] if "enum" in a)["enum"]) == losses.LOSSES
     r = post(client, activation="gelu")
     assert r.status_code == 422 and "'tanh', 'relu', 'sigmoid' or 'linear'" in r.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {**MOONS, "layers": [8, 8, 1], "activation": "relu", "output_activation": "linear", "batch_size": 16},
+        {**MOONS, "dataset": "digits", "layers": [8, 10], "loss": "cross_entropy", "holdout": 0.2, "graph_samples": 2},
+    ],
+    ids=["moons-mini-batches", "digits-held-out"],
+)
+def test_a_trained_net_reloads_with_the_same_loss(client: TestClient, spec: dict[str, Any]) -> None:
+    """The page's download: spec + parameters; loaded back with steps 0 it gives the very same loss."""
+    trained = client.post("/api/v1/mlp", json={**spec, "steps": 30, "seed": 4, "learning_rate": 0.1}).json()
+    values = [p["data"] for p in trained["parameters"]]
+    again = client.post("/api/v1/mlp", json={**spec, "steps": 0, "seed": 4, "initial_parameters": values}).json()
+    assert again["loss"] == trained["loss"] and again["history"] == [trained["loss"]]
+    assert again["accuracy"] == [trained["accuracy"][-1]]
+    if trained["holdout"] is not None:
+        assert again["holdout"]["loss"] == trained["holdout"]["loss"]
