@@ -1,4 +1,4 @@
-"""MLP benchmark: seed 003's 784-64-10 request end to end, and SGD steps per second, beside micrograd.
+"""MLP benchmark: seed 003's 784-64-10 request end to end, and training moons, before and after numpy.
 
     .venv/bin/python benchmarks/mlp.py              # best of 5
     .venv/bin/python benchmarks/mlp.py --quick      # best of 2
@@ -10,9 +10,14 @@
    subprocess. Beside it, micrograd building and differentiating the same network on the
    same sample (micrograd has no log, so its loss is the squared error against the
    one-hot target: the same network graph, a slightly smaller loss graph).
-2. Full-batch SGD on MLP(2, [16, 16, 1]) (relu, linear score, hinge + 1e-4 L2 on 100
-   moons samples, micrograd's demo): steps per second of gradwalk's training loop and of
-   micrograd doing the same forward, zero_grad, backward and update.
+2. Training micrograd's demo, the moons preset's suggestion: full-batch SGD on
+   MLP(2, [16, 16, 1]) (relu, linear score, hinge + 1e-4 L2, lr 1.0 -> 0.1) on 100
+   samples for 100 steps. Before: the scalar engine (`scalar_sgd`, one Value per
+   multiply, what every step cost until the vectorised path). After: `fit`, the numpy
+   path train() uses. Then the whole request in process (train, trace, JSON) and how long
+   after the start the first progress callback comes; beside them, micrograd doing 10 of
+   the same steps (forward, zero_grad, backward, update).
+3. Training the digits preset's suggestion (seed 003's classifier in small, mini-batches).
 The machine is shared: every figure is the best of several runs.
 """
 
@@ -37,7 +42,9 @@ from micrograd.nn import MLP as MgMLP
 
 from gradwalk import datasets
 from gradwalk.nn import initial_values
-from gradwalk.training import MLPSpec, resolve, sgd
+from gradwalk.pipeline import plan
+from gradwalk.trace import dumps
+from gradwalk.training import MLPSpec, fit, resolve, scalar_sgd
 
 sys.setrecursionlimit(1_000_000)  # micrograd's recursive topological sort
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,17 +155,8 @@ def micrograd_784(req: dict[str, Any]) -> Callable[[], None]:
 
 
 def sgd_spec(steps: int) -> MLPSpec:
-    return MLPSpec(
-        layers=[16, 16, 1],
-        activation="relu",
-        output_activation="linear",
-        dataset="moons",
-        loss="hinge",
-        seed=1,
-        learning_rate=0.05,
-        l2=1e-4,
-        steps=steps,
-    )
+    suggested = {**datasets.PRESETS["moons"].suggested, "steps": steps}
+    return MLPSpec(dataset="moons", **suggested)
 
 
 def micrograd_sgd(steps: int) -> Callable[[], None]:
@@ -170,14 +168,15 @@ def micrograd_sgd(steps: int) -> Callable[[], None]:
         params = net.parameters()
         for p, v in zip(params, start):
             p.data = v
-        for _ in range(steps):
+        for k in range(steps):
             scores = [net(x) for x in ds.inputs]
             losses = [(1 + -y * s).relu() for y, s in zip(ds.labels, scores)]
             loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in params)
             net.zero_grad()
             loss.backward()
+            lr = 1.0 - 0.9 * k / 100  # demo.ipynb's schedule
             for p in params:
-                p.data -= 0.05 * p.grad
+                p.data -= lr * p.grad
         assert isinstance(loss, MgValue)
 
     return run
@@ -199,14 +198,36 @@ def main() -> None:
     print(f"  micrograd building + differentiating the same network:      {t_mg:.3f} s")
     print(f"  ratio gradwalk request / micrograd build+backward:            {t_req / t_mg:.2f}")
 
-    steps = 5 if args.quick else 10
+    steps = 100
     problem = resolve(sgd_spec(steps))
-    t_gw = best(lambda: sgd(problem), repeats)
-    t_mgs = best(micrograd_sgd(steps), max(2, repeats // 2))
-    print(f"SGD, MLP(2, [16, 16, 1]), 100 samples, hinge + L2, {steps} steps:")
-    print(f"  gradwalk  {steps / t_gw:7.2f} steps/s")
-    print(f"  micrograd {steps / t_mgs:7.2f} steps/s")
-    print(f"  ratio     {t_mgs / t_gw:7.2f}x")
+    t_before = best(lambda: scalar_sgd(problem), 1 if args.quick else 2)
+    t_after = best(lambda: fit(problem), repeats)
+    job = plan(sgd_spec(steps))
+    t_request = best(lambda: dumps(job.run()), repeats)
+    first: list[float] = []
+
+    def time_to_first_progress() -> None:
+        t0 = time.perf_counter()
+        first.clear()
+        fit(problem, on_progress=lambda k, _: first.append(time.perf_counter() - t0) if k == 0 else None)
+
+    best(time_to_first_progress, repeats)
+    mg_steps = 5 if args.quick else 10
+    t_mgs = best(micrograd_sgd(mg_steps), max(2, repeats // 2))
+    print(f"Training moons' suggestion, MLP(2, [16, 16, 1]), 100 samples, hinge + L2, {steps} steps:")
+    print(f"  before, the scalar engine (scalar_sgd): {t_before:8.3f} s")
+    print(f"  after, numpy (fit):                     {t_after:8.3f} s   ({t_before / t_after:,.0f}x)")
+    print(f"  the whole request in process (train, graph, trace, JSON): {t_request:.3f} s")
+    print(f"  first progress callback after:          {first[0] * 1000:8.2f} ms")
+    print(f"  micrograd, {mg_steps} of the same steps:        {t_mgs:8.3f} s   ({mg_steps / t_mgs:.2f} steps/s)")
+
+    digits = datasets.PRESETS["digits"].suggested
+    dp = resolve(MLPSpec(dataset="digits", **digits))
+    t_digits = best(lambda: fit(dp), repeats)
+    print(
+        f"digits' suggestion, MLP(64, {digits['layers']}), {len(dp.inputs)} samples + {len(dp.holdout_inputs)} held"
+        f" out, batches of {digits['batch_size']}, {digits['steps']} steps (fit): {t_digits:.3f} s"
+    )
 
 
 if __name__ == "__main__":

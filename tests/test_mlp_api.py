@@ -20,6 +20,9 @@ def client() -> Iterator[TestClient]:
         yield c
 
 
+MOONS: dict[str, Any] = {"dataset": "moons", "nin": None, "inputs": None, "targets": None}
+
+
 def post(client: TestClient, **changes: Any) -> Any:
     return client.post("/api/v1/mlp", json={**SEEDS_EXAMPLE, **changes})
 
@@ -50,6 +53,19 @@ def test_seeds_example_trains_and_returns_graph_loss_history_parameters(client: 
     assert ids[body["output"]]["group"] == "loss"
     assert {n["group"] for n in body["nodes"] if n["role"] == "input"} == {"input"}
     assert "layout" not in body
+
+
+def test_the_training_record_comes_with_the_graph(client: TestClient) -> None:
+    body = post(client, batch_size=2, learning_rate_end=0.01).json()
+    assert {"accuracy", "grad_norms", "boundary", "neurons", "samples", "holdout"} <= set(body)
+    assert len(body["accuracy"]) == len(body["history"]) == SEEDS_EXAMPLE["steps"] + 1  # +1/-1 targets: by sign
+    assert len(body["grad_norms"]) == 3 and all(len(g) == len(body["history"]) for g in body["grad_norms"])
+    assert body["boundary"] is None and body["holdout"] is None  # 3 inputs; nothing held out
+    assert body["samples"] == {"train": 4, "holdout": 0, "graph": 4}
+    assert set(body["neurons"]) == {"dead", "saturated"}
+    moons = client.post("/api/v1/mlp", json={**MOONS, "layers": [4, 1], "steps": 2, "holdout": 0.2}).json()
+    assert len(moons["boundary"]["z"]) == 50 and moons["holdout"]["accuracy"] is not None
+    assert moons["samples"] == {"train": 80, "holdout": 20, "graph": 80}
 
 
 def test_the_pipeline_gives_the_response(client: TestClient) -> None:
@@ -120,7 +136,15 @@ def test_datasets_listing(client: TestClient) -> None:
         ({"dataset": "mnist", "inputs": None, "targets": None}, "unknown dataset 'mnist'"),
         ({"initial_parameters": [0.5] * 3}, "has 41 parameters"),
         ({"steps": 10_001}, "max_steps"),
-        ({"layers": [60, 60, 1], "steps": 1000}, "over the limit max_work = 30,000,000"),
+        (
+            {**MOONS, "layers": [100, 100, 1], "steps": 10_000},
+            "over the limit max_work = 20,000,000,000",
+        ),
+        ({"batch_size": 0}, "greater than or equal to 1"),
+        ({"holdout": 1.0}, "less than 1"),
+        ({"holdout": 0.1}, "holds out 0: keep at least one sample on each side"),
+        ({"graph_samples": 5}, "graph_samples = 5 but there are 4 training samples"),
+        ({"boundary_resolution": 201}, "max_boundary_resolution = 200"),
         (
             {"nin": 784, "layers": [512, 10], "inputs": [[0.0] * 784], "targets": [1], "loss": "cross_entropy"},
             "max_nodes = 300,000",
@@ -137,9 +161,10 @@ def test_invalid_specs_are_422_saying_what_is_wrong(client: TestClient, changes:
 
 
 def test_over_budget_names_the_limit_and_the_estimate(client: TestClient) -> None:
-    msg = error(post(client, layers=[60, 60, 1], steps=1000))
-    assert "1000 steps on a graph of 35,196 nodes is 35,231,196 node evaluations" in msg
-    assert "max_work = 30,000,000" in msg
+    msg = error(post(client, dataset="moons", nin=None, inputs=None, targets=None, layers=[100, 100, 1], steps=10_000))
+    # 10,001 entries x 3 passes of 100 samples x 10,501 parameters, + the 50 x 50 boundary grid's forward pass
+    assert "10000 steps of MLP(2, [100, 100, 1]) on 100 samples is 31,532,402,800 multiply-adds" in msg
+    assert "max_work = 20,000,000,000" in msg
 
 
 @pytest.mark.parametrize("raw", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
@@ -173,6 +198,11 @@ def test_openapi_documents_the_request(client: TestClient) -> None:
         "l2",
         "dataset",
         "layout",
+        "batch_size",
+        "learning_rate_end",
+        "holdout",
+        "graph_samples",
+        "boundary_resolution",
     } <= set(req["properties"])
 
 
@@ -183,3 +213,22 @@ def test_openapi_enums_are_the_cores_tuples(client: TestClient) -> None:
     assert tuple(next(a for a in req["loss"]["anyOf"] if "enum" in a)["enum"]) == losses.LOSSES
     r = post(client, activation="gelu")
     assert r.status_code == 422 and "'tanh', 'relu', 'sigmoid' or 'linear'" in r.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {**MOONS, "layers": [8, 8, 1], "activation": "relu", "output_activation": "linear", "batch_size": 16},
+        {**MOONS, "dataset": "digits", "layers": [8, 10], "loss": "cross_entropy", "holdout": 0.2, "graph_samples": 2},
+    ],
+    ids=["moons-mini-batches", "digits-held-out"],
+)
+def test_a_trained_net_reloads_with_the_same_loss(client: TestClient, spec: dict[str, Any]) -> None:
+    """The page's download: spec + parameters; loaded back with steps 0 it gives the very same loss."""
+    trained = client.post("/api/v1/mlp", json={**spec, "steps": 30, "seed": 4, "learning_rate": 0.1}).json()
+    values = [p["data"] for p in trained["parameters"]]
+    again = client.post("/api/v1/mlp", json={**spec, "steps": 0, "seed": 4, "initial_parameters": values}).json()
+    assert again["loss"] == trained["loss"] and again["history"] == [trained["loss"]]
+    assert again["accuracy"] == [trained["accuracy"][-1]]
+    if trained["holdout"] is not None:
+        assert again["holdout"]["loss"] == trained["holdout"]["loss"]

@@ -2,8 +2,9 @@
 live in `make test-torch`) and micrograd 0.1.0 from PyPI with copied parameters.
 
 Loss, history over 20 SGD steps and every parameter's final data and grad must agree
-to 1e-9 relative for tanh/sse, relu/cross_entropy, sigmoid/mse (two outputs) and
-relu/hinge (+ L2)."""
+to 1e-9 relative for tanh/sse, relu/cross_entropy, sigmoid/mse (two outputs),
+relu/hinge (+ L2) and tanh/cross_entropy on mini-batches with a decaying learning rate
+(+ L2). train() runs the steps on numpy (gradwalk.vectorised): these are its oracles."""
 
 from __future__ import annotations
 
@@ -123,3 +124,58 @@ def test_against_micrograd(name: str) -> None:
     ours, theirs = gradwalk_result(spec), micrograd_train(spec)
     # micrograd scales the hinge mean by a product with 1/n where we divide by n: a few ulps apart
     assert_agree(ours, theirs, rel=1e-12)
+
+
+def test_mini_batches_and_the_schedule_against_micrograd() -> None:
+    """micrograd's demo loop (hinge + L2, lr decaying linearly) on 20 moons samples in batches of 8,
+    the batches being gradwalk's (`training.batches`): history and final parameters agree."""
+    from micrograd.nn import MLP as MgMLP
+
+    from gradwalk.training import batches, resolve
+
+    moons = resolve(MLPSpec(dataset="moons", seed=3))
+    spec: dict[str, Any] = {
+        "nin": 2,
+        "layers": [8, 8, 1],
+        "activation": "relu",
+        "output_activation": "linear",
+        "loss": "hinge",
+        "inputs": moons.inputs[::5],
+        "targets": moons.targets[::5],
+        "learning_rate": 1.0,
+        "learning_rate_end": 0.1,
+        "l2": 1e-4,
+        "steps": 10,
+        "batch_size": 8,
+        "seed": 3,
+    }
+    p = resolve(MLPSpec(**spec))
+    assert p.mini_batch and len(p.inputs) == 20
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    net = MgMLP(2, [8, 8, 1])
+    params = net.parameters()
+    for q, v in zip(params, p.parameters, strict=True):
+        q.data = v
+
+    def loss_of(rows: list[int]) -> Any:
+        margins = [(1 + -p.targets[s] * net(p.inputs[s])).relu() for s in rows]
+        return sum(margins) * (1.0 / len(rows)) + 1e-4 * sum(q * q for q in params)
+
+    history = []
+    for k, rows in enumerate(batches(p)):
+        history.append(loss_of(list(range(20))).data)
+        loss = loss_of(rows)
+        net.zero_grad()
+        loss.backward()
+        lr = 1.0 - 0.9 * k / 10  # demo.ipynb's schedule, over 10 steps
+        for q in params:
+            q.data -= lr * q.grad
+    history.append(loss_of(list(range(20))).data)
+
+    ours = gradwalk_result(spec)
+    assert len(ours["history"]) == 11
+    for k, (a, b) in enumerate(zip(ours["history"], history)):
+        assert same(a, b, rel=1e-12), ("history", k, a, b)
+    for k, ((d, _), q) in enumerate(zip(ours["parameters"], params)):
+        assert same(d, q.data, rel=1e-12), ("data", k, d, q.data)
+    assert ours["history"][-1] < ours["history"][0]

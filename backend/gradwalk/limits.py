@@ -16,9 +16,10 @@ class Limits:
     max_source_bytes: int = 64 * 1024  # expression source, UTF-8 bytes
     max_nodes: int = 300_000  # nodes in one graph
     max_depth: int = 200  # nesting of parentheses, unary signs, ** chains and calls
-    max_work: int = 30_000_000  # MLP nodes x (steps + 1)
+    max_work: int = 20_000_000_000  # MLP training multiply-adds (gradwalk.training.training_work)
     max_samples: int = 10_000  # MLP samples
     max_steps: int = 10_000  # MLP SGD steps
+    max_boundary_resolution: int = 200  # grid points per axis of an MLP's decision boundary
     dot_max_nodes: int = 1_500  # drawn boxes above which the layered layout replaces Graphviz dot
     dot_timeout_seconds: float = 10.0  # one run of a Graphviz binary
     layout_cache_size: int = 128  # layouts kept, keyed by graph structure

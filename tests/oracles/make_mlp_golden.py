@@ -4,13 +4,17 @@
 
 The network is written with torch tensors (W @ x + b per layer, torch's own loss
 functions), not with gradwalk code, from the very same initial_parameters; 20 SGD
-steps p -= lr * grad on the full batch. `torch_train` is also the live oracle of
-tests/test_mlp_oracles.py (marked torch).
+steps p -= lr * grad on the full batch, or, for a case with `batch_size`, on the
+mini-batches of docs/api.md (each epoch: the sample indices shuffled with
+random.Random(seed), cut into consecutive batches) with the history taken over every
+sample; `learning_rate_end` decays the rate linearly. `torch_train` is also the live
+oracle of tests/test_mlp_oracles.py (marked torch).
 """
 
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -51,31 +55,46 @@ def torch_train(spec: dict[str, Any]) -> dict[str, Any]:
         if y.dim() == 1:
             y = y.unsqueeze(1)
 
-    def loss_fn() -> Any:
-        h = x
+    def loss_fn(rows: list[int] | None = None) -> Any:
+        h = x if rows is None else x[rows]
+        yy = y if rows is None else y[rows]
         for i, (w, b) in enumerate(zip(weights, biases)):
             act = spec["output_activation"] if i == len(weights) - 1 else spec["activation"]
             h = acts[act](h @ w.T + b)
         if loss_name == "sse":
-            loss = F.mse_loss(h, y, reduction="sum")
+            loss = F.mse_loss(h, yy, reduction="sum")
         elif loss_name == "mse":
-            loss = F.mse_loss(h, y, reduction="mean")
+            loss = F.mse_loss(h, yy, reduction="mean")
         elif loss_name == "cross_entropy":
-            loss = F.cross_entropy(h, y)
+            loss = F.cross_entropy(h, yy)
         else:
-            loss = torch.relu(1.0 - y * h).mean()
+            loss = torch.relu(1.0 - yy * h).mean()
         if spec["l2"] > 0:
             loss = loss + spec["l2"] * sum((p**2).sum() for p in params)
         return loss
 
+    n, steps, size = len(spec["inputs"]), spec["steps"], spec.get("batch_size")
+    shuffler = random.Random(spec.get("seed"))
+    order: list[int] = []
+    pos = n
     history: list[float] = []
-    for _ in range(spec["steps"]):
+    for k in range(steps):
         loss = loss_fn()
         grads = torch.autograd.grad(loss, params)
         history.append(loss.item())
+        if size is not None and size < n:
+            if pos >= n:  # a new epoch: a fresh shuffle
+                order = list(range(n))
+                shuffler.shuffle(order)
+                pos = 0
+            grads = torch.autograd.grad(loss_fn(order[pos : pos + size]), params)
+            pos += size
+        lr = spec["learning_rate"]
+        if spec.get("learning_rate_end") is not None:
+            lr = lr + (spec["learning_rate_end"] - lr) * k / steps
         with torch.no_grad():
             for p, g in zip(params, grads):
-                p -= spec["learning_rate"] * g
+                p -= lr * g
     loss = loss_fn()
     grads = torch.autograd.grad(loss, params)
     history.append(loss.item())

@@ -91,6 +91,27 @@ def _cases() -> dict[str, dict[str, Any]]:
         "initial_parameters": _params(rng, 2, [8, 8, 1], 0.7),
     }
 
+    # Seed 003's training in small: mini-batches (each epoch shuffled with random.Random(seed),
+    # cut into batches of batch_size; the history is the loss over every sample), a decaying
+    # learning rate (update k: lr + (lr_end - lr) * k / steps), softmax cross-entropy, L2.
+    rng = random.Random(5000)
+    xs = _points(rng, 10, 2)
+    cases["tanh_cross_entropy_minibatch"] = {
+        "nin": 2,
+        "layers": [6, 3],
+        "activation": "tanh",
+        "output_activation": "linear",
+        "loss": "cross_entropy",
+        "inputs": xs,
+        "targets": [int(x > 0) + int(y > 0) for x, y in xs],
+        "learning_rate": 0.5,
+        "learning_rate_end": 0.05,
+        "batch_size": 4,
+        "seed": 11,
+        "l2": 1e-3,
+        "initial_parameters": _params(rng, 2, [6, 3]),
+    }
+
     for spec in cases.values():
         spec["steps"] = STEPS
         spec.setdefault("l2", 0.0)

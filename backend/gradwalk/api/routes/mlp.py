@@ -76,7 +76,7 @@ class MLPRequest(StrictModel):
         None, description="A preset from GET /api/v1/datasets instead of inputs and targets.", examples=["moons"]
     )
     learning_rate: float = Field(0.1, description="SGD step: p -= learning_rate * grad.", examples=[0.1])
-    steps: int = Field(0, ge=0, description="Full-batch SGD updates before the graph is taken.", examples=[20])
+    steps: int = Field(0, ge=0, description="SGD updates before the graph is taken.", examples=[20])
     seed: int | None = Field(
         None, description="Random initialisation (and dataset noise), the same on every machine.", examples=[1]
     )
@@ -85,6 +85,37 @@ class MLPRequest(StrictModel):
         None, description="Flat list in MLP.parameters() order: layer by layer, neuron by neuron, weights then bias."
     )
     l2: float = Field(0.0, ge=0.0, description="Adds l2 * sum(p**2) over all parameters to the loss.")
+    batch_size: int | None = Field(
+        None,
+        ge=1,
+        description="Mini-batch SGD: each step updates on batch_size samples (each epoch shuffled with the seed)."
+        " null: full batch.",
+        examples=[64],
+    )
+    learning_rate_end: float | None = Field(
+        None,
+        description="Decay the learning rate linearly to this over the steps (micrograd's demo: 1.0 to 0.1)."
+        " null: constant.",
+        examples=[0.1],
+    )
+    holdout: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Fraction of the samples held out of training (drawn with the seed); their loss and accuracy"
+        " are reported under holdout.",
+        examples=[0.2],
+    )
+    graph_samples: int | None = Field(
+        None,
+        ge=1,
+        description="How many training samples (the first ones) the returned graph holds. null: all of them, or as"
+        " many as fit in max_nodes.",
+        examples=[1],
+    )
+    boundary_resolution: int = Field(
+        50, ge=2, description="Grid points per axis of the decision boundary (2-D inputs).", examples=[50]
+    )
     layout: bool = Field(False, description='Also compute node positions ("layout" in the response).')
 
     def to_input(self) -> pipeline.MLPSpec:
@@ -99,11 +130,13 @@ def mlp_graph(req: MLPRequest) -> dict[str, Any]:
 @router.post(
     "/mlp",
     summary="Train an MLP and return its graph",
-    description="Builds the MLP, runs `steps` full-batch SGD updates, and returns the Graph JSON of the forward"
-    " and backward pass at the final parameters, plus `loss`, `history` (the loss after k updates, steps + 1"
-    " entries) and `parameters` (name, node id, data, grad in MLP.parameters() order). `warnings` says when the"
-    " loss rose over training. Every node a neuron creates has the group `layer{i}/neuron{j}`; loss nodes"
-    " `loss`; input leaves `input`.",
+    description="Builds the MLP, runs `steps` SGD updates (full batch, or mini-batches of `batch_size`), and"
+    " returns the Graph JSON of the forward and backward pass at the final parameters, plus `loss`, `history` (the"
+    " loss after k updates, steps + 1 entries), `accuracy` (per history entry, classification targets), `grad_norms`"
+    " (per layer, mean |grad| per entry), `boundary` (2-D inputs: the output on a grid), `neurons` (dead and"
+    " saturated), `samples`, `holdout` and `parameters` (name, node id, data, grad in MLP.parameters() order)."
+    " `warnings` says when the loss rose over training. Every node a neuron creates has the group"
+    " `layer{i}/neuron{j}`; loss nodes `loss`; input leaves `input`. docs/api.md (MLP) says each field.",
     response_class=FastAPIResponse,
     responses={200: {"content": {"application/json": {}}}, 422: {"description": "Invalid spec or over a limit"}},
 )
@@ -112,6 +145,14 @@ async def post_mlp(req: MLPRequest, limits: LimitsDep) -> FastAPIResponse:
     return await graph_response(job)
 
 
-@router.get("/datasets", summary="Dataset presets", description="Every preset a spec can name, with its samples.")
-def get_datasets(seed: int = Query(0, description="Seed of the generated samples.")) -> FastAPIResponse:
-    return json_response({"datasets": [datasets.load(name, seed).summary() for name in datasets.PRESETS]})
+@router.get(
+    "/datasets",
+    summary="Dataset presets",
+    description="Every preset a spec can name, with its samples and `suggested` spec fields (layers, activations,"
+    " loss, learning rate and schedule, steps, batch size, init, seed, ...) that train it to at least 95 % accuracy.",
+)
+def get_datasets(
+    seed: int = Query(0, description="Seed of the generated samples."),
+    samples: bool = Query(True, description="Include each preset's inputs and targets (false: the summaries only)."),
+) -> FastAPIResponse:
+    return json_response({"datasets": [datasets.load(name, seed).summary(samples) for name in datasets.PRESETS]})
