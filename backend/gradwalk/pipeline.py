@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import ops, standalone
 from .export import check_export_size, drawing
 from .language import SourceError, run
 from .layout import compute_layout
@@ -186,6 +187,22 @@ class Job:
         if self.nodes is not None:
             check_export_size(self.nodes, self.limits)  # before any training, not after it
         return drawing(self.graph(), fmt, self.limits)
+
+
+    def standalone(self, state: Json) -> bytes:
+        """The page with this graph (laid out) in one HTML file that plays offline, opening at
+        `state` ({"mode", "source" or "spec", "language", "pos", "view", "embed"}; gradwalk.standalone)."""
+        if self.nodes is not None:
+            check_export_size(self.nodes, self.limits)
+        graph = self.graph()
+        check_export_size(len(graph["nodes"]), self.limits)
+        graph["layout"] = compute_layout(
+            graph,
+            dot_max_nodes=self.limits.dot_max_nodes,
+            dot_timeout=self.limits.dot_timeout_seconds,
+            cache_size=self.limits.layout_cache_size,
+        )
+        return standalone.page({**state, "graph": graph, "ops": ops.listing()})
 
 
 def plan(request: Input, limits: Limits | None = None, *, layout: bool = False) -> Job:

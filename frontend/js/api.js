@@ -14,13 +14,14 @@ export class ApiError extends Error {
   }
 }
 
-async function call(path, options = {}) {
+async function call(path, options = {}, { text = false } = {}) {
   let res;
   try {
     res = await fetch(path, { headers: { 'Content-Type': 'application/json' }, ...options });
   } catch {
     throw new ApiError('Cannot reach the gradwalk server. Is it still running? (check the terminal running `make run`)');
   }
+  if (text && res.ok) return res.text();
   let body = null;
   try {
     body = await res.json();
@@ -44,6 +45,9 @@ export const expression = (source) => post('/api/v1/expression', { source, layou
 
 /** POST /api/v1/python with a layout: a program run in the sandbox (stdout, engine, checks, snapshots). */
 export const python = (source) => post('/api/v1/python', { source, layout: true });
+
+/** POST /api/v1/export/page: the page with `state` (a graph it shows and its view) as HTML text. */
+export const exportPage = (state) => call('/api/v1/export/page', { method: 'POST', body: JSON.stringify(state) }, { text: true });
 
 /** POST /api/v1/mlp with a layout. */
 export const mlp = (spec) => post('/api/v1/mlp', { ...spec, layout: true });

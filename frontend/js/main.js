@@ -7,6 +7,7 @@ import * as api from './api.js';
 import { fmt } from './format.js';
 import { Editor } from './editor.js';
 import { Explainer } from './explain.js';
+import { download, htmlOfPage, pngOfView, svgOfView } from './exporter.js';
 import { setOps } from './ops.js';
 import { FormError, MlpForm } from './mlp.js';
 import { Playback } from './playback.js';
@@ -251,6 +252,7 @@ function scheduleSave() {
 
 function saveState() {
   const st = { mode: app.mode, pos: playback.player?.pos, view: views.name, embed: app.embed, present: app.present };
+  if (app.standalone) return writeHash(st); // the file carries its own source
   if (app.mode === 'mlp') st.spec = app.mlpSpec; else st.source = editor.value;
   if (app.language !== 'auto') st.lang = app.language;
   writeHash(st);
@@ -276,6 +278,41 @@ function setPresent(on) {
 }
 
 // ------------------------------------------------------------------ events
+
+// ------------------------------------------------------------------ export
+
+/** A file name that says what it shows: the output's name and the step. */
+function exportName(ext) {
+  const out = app.graph ? app.graph.nodes.find((n) => n.id === app.graph.output) : null;
+  const name = (out?.label || app.graph?.output_name || 'graph').replace(/[^\w.-]+/g, '_');
+  const step = playback.player ? tid('step-label').textContent.replace(/[^\w]+/g, '-') : '';
+  return `gradwalk-${name}${step ? `-${step}` : ''}.${ext}`;
+}
+
+async function exportAs(format) {
+  $('#export-menu').hidden = true;
+  $('#export').setAttribute('aria-expanded', 'false');
+  if (!app.graph) return;
+  try {
+    if (format === 'svg') download(new Blob([svgOfView($('#graph'))], { type: 'image/svg+xml' }), exportName('svg'));
+    else if (format === 'png') download(await pngOfView($('#graph')), exportName('png'));
+    else {
+      const kept = app.byMode[app.mode] || {};
+      const state = { graph: app.graph, mode: app.mode, language: kept.language || 'expression', pos: playback.player?.pos ?? null, view: views.name };
+      if (app.mode === 'mlp') state.spec = app.mlpSpec; else state.source = editor.value;
+      download(await htmlOfPage(state), exportName('html'));
+    }
+  } catch (err) {
+    showError(`Export failed: ${err.message}`);
+  }
+}
+
+$('#export').addEventListener('click', () => {
+  const menu = $('#export-menu');
+  menu.hidden = !menu.hidden;
+  $('#export').setAttribute('aria-expanded', String(!menu.hidden));
+});
+for (const b of document.querySelectorAll('#export-menu [data-format]')) b.addEventListener('click', () => exportAs(b.dataset.format));
 
 $('#present').addEventListener('click', () => setPresent(!app.present));
 $('.exit-present').addEventListener('click', () => setPresent(false));
@@ -344,9 +381,33 @@ async function loadExamples() {
   }
 }
 
+/**
+ * A standalone page (gradwalk.standalone: an exported HTML file, an embed, gradwalk.show())
+ * carries its graph and op table with it: it plays them and never calls a server.
+ */
+function startStandalone(saved) {
+  document.body.classList.add('standalone');
+  app.standalone = true;
+  // the file's own view (step, view, embed), unless the link it was opened with says otherwise
+  const link = location.hash ? readHash() : {};
+  const st = { ...saved };
+  for (const k of ['pos', 'view', 'embed', 'present']) if (link[k] !== undefined) st[k] = link[k];
+  setOps(saved.ops || []);
+  editor.value = saved.source ?? '';
+  tid('source').readOnly = true;
+  app.embed = Boolean(st.embed);
+  document.body.classList.toggle('embed', app.embed);
+  if (st.present) setPresent(true);
+  setMode(saved.mode === 'mlp' ? 'mlp' : 'expression');
+  if (saved.mode === 'mlp' && saved.graph.history) form.setHistory(saved.graph.history);
+  load(saved.graph, { pos: st.pos ?? null, viewName: st.view ?? null, language: saved.language || 'expression' });
+}
+
 async function start() {
   setTheme(storage.get('gradwalk-theme') ||
     (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  const saved = document.getElementById('gradwalk-state');
+  if (saved) return startStandalone(JSON.parse(saved.textContent));
   const st = readHash();
   editor.value = st.source ?? DEFAULT_SOURCE;
   app.language = st.lang || 'auto';

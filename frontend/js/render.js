@@ -85,7 +85,7 @@ export class GraphView {
     size();
     new ResizeObserver(() => {
       size();
-      this.fit();
+      if (this.framing) this.fit(this.framing); // as it was framed, unless the user has panned or zoomed since
     }).observe(svg.parentElement);
   }
 
@@ -265,6 +265,7 @@ export class GraphView {
     if (!vn) return;
     const r = this.svg.getBoundingClientRect();
     this.scale = Math.max(this.scale, READABLE_SCALE);
+    this.framing = null;
     this.tx = r.width / 2 - vn.x * this.scale;
     this.ty = r.height / 2 - vn.y * this.scale;
     this.apply(true);
@@ -301,6 +302,7 @@ export class GraphView {
    */
   fit({ readable = false } = {}) {
     if (!this.view) return;
+    this.framing = { readable };
     const r = this.svg.getBoundingClientRect();
     const pad = 16;
     const [top, bottom] = [56, 40]; // clear of the view buttons above and the legend below
@@ -317,6 +319,7 @@ export class GraphView {
   }
 
   zoomBy(f, cx, cy) {
+    this.framing = null;
     const r = this.svg.getBoundingClientRect();
     cx ??= r.width / 2;
     cy ??= r.height / 2;
@@ -348,6 +351,7 @@ export class GraphView {
       drag.moved = true;
       svg.classList.add('panning');
       this.tx = drag.tx + dx;
+      this.framing = null;
       this.ty = drag.ty + dy;
       this.apply();
     });

@@ -1,11 +1,14 @@
-"""Graphviz exports of expressions and MLPs, in micrograd's draw_dot look (docs/api.md, Export).
+"""Graphviz exports of expressions and MLPs, in micrograd's draw_dot look, and the page itself as
+one HTML file that plays a graph offline (docs/api.md, Export).
 
     POST /api/v1/export/expression?format=dot|svg|png     body: an expression request
     GET  /api/v1/export/expression.{dot|svg|png}?source=...&output=...
     POST /api/v1/export/mlp?format=dot|svg|png            body: an MLP request
     GET  /api/v1/export/mlp.{dot|svg|png}?spec=<url-encoded JSON of an MLP request>
 
-The GET forms exist so an `<img src>` or a Markdown image link can embed a graph.
+    POST /api/v1/export/page                              body: a graph the page shows, and its view
+The GET forms exist so an `<img src>`, a Markdown image link or an `<iframe>` (format html)
+can embed a graph.
 DOT is text and needs nothing else; SVG and PNG need the Graphviz binary and answer
 503 (saying to install Graphviz) without it. Graphs with more than `dot_max_nodes`
 drawn boxes are rendered at the positions of our layered layout (`neato -n2`,
@@ -21,25 +24,28 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
-from ... import pipeline
-from ...export import MEDIA_TYPES
+from ... import ops, pipeline, standalone
+from ...export import MEDIA_TYPES, check_export_size
 from ...limits import Limits
-from ..common import LimitsDep, api_error, compute
+from ..common import LimitsDep, StrictModel, api_error, compute
 from .expression import ExpressionRequest
 from .mlp import MLPRequest
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
 T = TypeVar("T")
 
-Format = Literal["dot", "svg", "png"]
-FormatQuery = Annotated[Format, Query(description="dot, svg or png.")]
+Format = Literal["dot", "svg", "png", "html"]
+FormatQuery = Annotated[
+    Format, Query(description="dot, svg, png, or html: the page with the graph, one file that plays offline.")
+]
+HTML = "text/html; charset=utf-8"
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The graph as DOT text, an SVG or a PNG image.",
-        "content": {media: {} for media in MEDIA_TYPES.values()},
+        "description": "The graph as DOT text, an SVG or a PNG image, or the standalone page (html).",
+        "content": {media: {} for media in [*MEDIA_TYPES.values(), HTML]},
     },
     413: {"description": "Body or source over its size limit."},
     422: {"description": "Invalid request, an error in the source, or a graph over the export limits."},
@@ -52,6 +58,12 @@ EXPORT: dict[str, Any] = {"response_class": Response, "responses": RESPONSES}
 
 async def _exported(req: ExpressionRequest | MLPRequest, limits: Limits, fmt: Format) -> Response:
     job = pipeline.plan(req.to_input(), limits)  # a bad spec fails here, before the worker pool
+    if fmt == "html":  # the page itself, opening on this graph (gradwalk.standalone)
+        if isinstance(req, ExpressionRequest):
+            state: dict[str, Any] = {"mode": "expression", "source": req.source, "language": "expression"}
+        else:
+            state = {"mode": "mlp", "spec": req.model_dump(mode="json", exclude={"layout"})}
+        return Response(content=await compute(job.standalone, state), media_type=HTML)
     return Response(content=await compute(job.export, fmt), media_type=MEDIA_TYPES[fmt])
 
 
@@ -103,3 +115,32 @@ async def export_mlp_get(
     format: Format, req: Annotated[MLPRequest, Depends(_mlp_query)], limits: LimitsDep
 ) -> Response:
     return await _exported(req, limits, format)
+
+
+class PageRequest(StrictModel):
+    """A graph the page already shows (a Graph JSON with its `layout`, from any graph route) and
+    the view to open it at: the standalone HTML wraps it as it is, computing nothing."""
+
+    graph: dict[str, Any] = Field(description="The Graph JSON, `layout` included, as a graph route answered it.")
+    mode: Literal["expression", "mlp"] = "expression"
+    source: str | None = Field(None, description="Shown in the (read-only) editor.")
+    spec: dict[str, Any] | None = Field(None, description="An MLP request, shown in the (read-only) form.")
+    language: Literal["expression", "python"] = "expression"
+    pos: int | None = Field(None, ge=0, description="Playback position to open at (docs/api.md, Page state).")
+    view: Literal["full", "neuron", "layer"] | None = None
+    embed: bool = Field(False, description="Graph and playback only, for an iframe.")
+
+
+@router.post("/page", summary="The page with a graph it shows, as one HTML file that plays offline", **EXPORT)
+async def export_page(req: PageRequest, limits: LimitsDep) -> Response:
+    return Response(content=await compute(standalone_page, req.model_dump(), limits), media_type=HTML)
+
+
+def standalone_page(state: dict[str, Any], limits: Limits) -> bytes:
+    graph = state["graph"]
+    nodes = graph.get("nodes")
+    if not isinstance(nodes, list) or not isinstance(graph.get("layout"), dict):
+        raise api_error(422, "graph: a Graph JSON with `nodes` and a `layout` (ask a graph route for layout: true)",
+                        "value_error", loc=["body", "graph"])  # fmt: skip
+    check_export_size(len(nodes), limits)
+    return standalone.page({**state, "ops": ops.listing()})
