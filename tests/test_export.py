@@ -8,13 +8,14 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import graphviz
 import pytest
 from fastapi.testclient import TestClient
 
-from gradwalk import Value
+from gradwalk import Value, standalone
 from gradwalk.api.main import app
 from gradwalk.api.settings import get_settings
 from gradwalk.export import GraphvizUnavailable, draw_dot, escape_record, render, to_dot
@@ -306,3 +307,73 @@ def test_an_mlp_too_big_to_export_is_refused_before_it_trains() -> None:
     detail = r.json()["detail"][0]
     assert detail["type"] == "limit.export_max_nodes" and detail["nodes"] == 153_413
     assert seconds < 1.0, seconds
+
+
+# ---------------------------------------------------------------- the standalone page (format html)
+
+L_SOURCE = "a = 2.0\nb = -3.0\nc = 10.0\ne = a*b\nd = e + c\nf = -2.0\nL = d * f"
+
+
+def embedded_state(page: str) -> dict[str, object]:
+    m = re.search(r'<script type="application/json" id="gradwalk-state">(.*?)</script>', page, re.S)
+    assert m, "no embedded state"
+    return json.loads(m.group(1))  # type: ignore[no-any-return]
+
+
+def test_html_export_is_the_page_with_its_graph_and_no_module_or_server_link() -> None:
+    with TestClient(app) as c:
+        r = c.get("/api/v1/export/expression.html", params={"source": L_SOURCE})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        text = r.text
+        state = embedded_state(text)
+        assert state["mode"] == "expression" and state["source"] == L_SOURCE
+        graph = state["graph"]
+        assert isinstance(graph, dict) and "layout" in graph and len(graph["nodes"]) == 7
+        assert {o["name"] for o in state["ops"]} >= {"add", "mul", "tanh"}  # type: ignore[attr-defined]
+        # everything inline: no module script, no stylesheet link, no fetch of the page's files
+        assert 'type="module"' not in text and 'href="css/' not in text and 'src="js/' not in text
+        assert "__gw['main']" in text
+        post = c.post("/api/v1/export/expression?format=html", json={"source": L_SOURCE})
+        assert post.status_code == 200 and embedded_state(post.text)["graph"] == graph
+
+
+def test_bundle_has_no_module_syntax_left() -> None:
+    script = standalone.bundle()
+    assert not re.search(r"^\s*(import|export)\b", script, re.M)
+    assert script.count("__gw['") >= len(list((standalone.FRONTEND_DIR / "js").glob("*.js")))
+
+
+def test_bundle_refuses_module_syntax_it_cannot_translate(tmp_path: Path) -> None:
+    (tmp_path / "main.js").write_text("import thing from './other.js';\n")
+    with pytest.raises(ValueError, match="unsupported"):
+        standalone.bundle(tmp_path)
+    (tmp_path / "main.js").write_text("export default 1;\n")
+    with pytest.raises(ValueError, match="unsupported module syntax"):
+        standalone.bundle(tmp_path)
+    (tmp_path / "main.js").write_text("import { b } from './b.js';\nexport const a = 1;\n")
+    (tmp_path / "b.js").write_text("import { a } from './main.js';\nexport const b = 2;\n")
+    with pytest.raises(ValueError, match="cycle"):
+        standalone.bundle(tmp_path)
+
+
+def test_a_label_cannot_close_the_embedded_script() -> None:
+    src = "a = Value(2.0, label='</script><script>alert(1)</script>')\nL = a * 3\n"
+    with TestClient(app) as c:
+        text = c.get("/api/v1/export/expression.html", params={"source": src}).text
+    assert "<script>alert(1)" not in text
+    labels = {n["label"] for n in embedded_state(text)["graph"]["nodes"]}  # type: ignore[index]
+    assert "</script><script>alert(1)</script>" in labels  # intact once parsed
+
+
+def test_page_export_wraps_the_graph_the_page_holds() -> None:
+    with TestClient(app) as c:
+        g = c.post("/api/v1/expression", json={"source": L_SOURCE, "layout": True}).json()
+        r = c.post("/api/v1/export/page", json={"graph": g, "source": L_SOURCE, "pos": 9, "view": "full"})
+        assert r.status_code == 200
+        state = embedded_state(r.text)
+        assert state["graph"] == g and state["pos"] == 9 and state["view"] == "full"
+        bad = c.post("/api/v1/export/page", json={"graph": {"nodes": []}})  # no layout
+        assert bad.status_code == 422 and "layout" in bad.json()["detail"][0]["msg"]
+        big = {"nodes": [{}] * 6_000, "layout": {}}
+        over = c.post("/api/v1/export/page", json={"graph": big})
+        assert over.status_code == 422 and over.json()["detail"][0]["type"] == "limit.export_max_nodes"

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import Field, ValidationError
 
@@ -143,4 +144,7 @@ def standalone_page(state: dict[str, Any], limits: Limits) -> bytes:
         raise api_error(422, "graph: a Graph JSON with `nodes` and a `layout` (ask a graph route for layout: true)",
                         "value_error", loc=["body", "graph"])  # fmt: skip
     check_export_size(len(nodes), limits)
-    return standalone.page({**state, "ops": ops.listing()})
+    try:
+        return standalone.page({**state, "ops": ops.listing()})
+    except orjson.JSONEncodeError as e:  # e.g. an integer beyond 64 bits: not a graph any route answered
+        raise api_error(422, f"graph: not a Graph JSON ({e})", "value_error", loc=["body", "graph"]) from None
