@@ -127,7 +127,7 @@ class PageRequest(StrictModel):
     source: str | None = Field(None, description="Shown in the (read-only) editor.")
     spec: dict[str, Any] | None = Field(None, description="An MLP request, shown in the (read-only) form.")
     language: Literal["expression", "python"] = "expression"
-    pos: int | None = Field(None, ge=0, description="Playback position to open at (docs/api.md, Page state).")
+    pos: int | None = Field(None, ge=0, description="Playback position to open at (docs/api.md, The page's URL).")
     view: Literal["full", "neuron", "layer"] | None = None
     embed: bool = Field(False, description="Graph and playback only, for an iframe.")
 
