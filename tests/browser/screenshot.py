@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from gradwalk.examples import PROGRAM_EXAMPLES
+from gradwalk.examples import EXAMPLES, PROGRAM_EXAMPLES
 
 from .conftest import ROOT, launch, start_server, stop_server
 
@@ -27,10 +27,12 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=1600)
     ap.add_argument("--height", type=int, default=900)
     ap.add_argument("--theme", choices=["light", "dark"], default="light")
-    ap.add_argument("--scene", choices=["lecture", "python"], default="lecture")
+    ap.add_argument("--scene", choices=list(SCENES), default="lecture")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    args.out = args.out or ROOT / "docs" / ("python.png" if args.scene == "python" else "screenshot.png")
+    args.out = args.out or ROOT / "docs" / ("screenshot.png" if args.scene == "lecture" else f"{args.scene}.png")
+    if args.scene == "phone":
+        args.width, args.height = 390, 844
     proc, base = start_server()
     try:
         with sync_playwright() as p:
@@ -39,10 +41,7 @@ def main() -> None:
             page.add_init_script(f"localStorage.setItem('gradwalk-theme', '{args.theme}')")
             page.goto(base + "/")
             page.wait_for_selector('[data-label="a"]')
-            if args.scene == "python":
-                python_scene(page)
-            else:
-                lecture_scene(page)
+            SCENES[args.scene](page)
             page.mouse.move(0, args.height - 1)  # no hover effects in the picture
             page.wait_for_timeout(300)
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +76,34 @@ def lecture_scene(page) -> None:  # type: ignore[no-untyped-def]
         page.click('[data-testid="step-next"]')
     if page.inner_text(grad) != "6.0000":
         raise SystemExit("a.grad never reached 6.0000: the page is broken, no screenshot taken")
+
+
+
+def chain_scene(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill('[data-testid="source"]', "x = 0.5\ny = 0.1\n" + "y = (y*0.9 + x).tanh()\n" * 500)
+    page.click('[data-testid="run"]')
+    page.wait_for_function("document.querySelectorAll('[data-node-id]').length > 1000", timeout=60_000)
+    for _ in range(5):
+        page.click('[data-testid="step-next"]')
+
+
+def present_scene(page) -> None:  # type: ignore[no-untyped-def]
+    source = next(e.source for e in EXAMPLES if e.id == "neuron-tanh")
+    page.fill('[data-testid="source"]', source)
+    page.click('[data-testid="run"]')
+    page.wait_for_selector('[data-label="x1*w1 + x2*w2"]')
+    page.click("#present")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+
+
+def phone_scene(page) -> None:  # type: ignore[no-untyped-def]
+    lecture_scene(page)
+    page.evaluate("scrollTo(0, 0)")
+
+
+SCENES = {"lecture": lecture_scene, "python": python_scene, "chain": chain_scene, "present": present_scene,
+          "phone": phone_scene}  # fmt: skip
 
 
 if __name__ == "__main__":
