@@ -38,7 +38,7 @@ async function call(path, options = {}, { text = false } = {}) {
   throw new ApiError(msg, { status: res.status, line: first.line ?? null, column: first.column ?? null, detail });
 }
 
-const post = (path, body) => call(path, { method: 'POST', body: JSON.stringify(body) });
+export const post = (path, body) => call(path, { method: 'POST', body: JSON.stringify(body) });
 
 /** POST /api/v1/expression with a layout. */
 export const expression = (source) => post('/api/v1/expression', { source, layout: true });

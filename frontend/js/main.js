@@ -8,6 +8,7 @@ import { fmt } from './format.js';
 import { Editor } from './editor.js';
 import { Explainer } from './explain.js';
 import { download, htmlOfPage, pngOfView, svgOfView } from './exporter.js';
+import { fdTable, nudgeControl, pathsControl, Predictor } from './learn.js';
 import { setOps } from './ops.js';
 import { FormError, MlpForm } from './mlp.js';
 import { Playback } from './playback.js';
@@ -48,6 +49,7 @@ const views = new Views({
   },
 });
 const editor = new Editor($('.editor'), { onRun: () => run() });
+const predictor = new Predictor({ playback, getExplainer: () => app.explainer });
 const program = new ProgramPanel({
   onSnapshot: (k) => showSnapshot(k),
   onNode: (i) => { views.graphView.focus(app.graph.nodes[i].id); views.inspect(i); },
@@ -156,7 +158,11 @@ function load(graph, { pos = null, viewName = null, language = 'expression' } = 
   app.byMode[app.mode] = { graph, view: null, language };
   markStale(false);
   const g = indexGraph(graph);
+  app.g = g;
+  app.ranSource = app.mode === 'expression' ? editor.value : null; // what nudge and paths re-run
   const player = new Player(g);
+  predictor.reset(g);
+  $('#fd').hidden = true;
   app.explainer = new Explainer(g);
   playback.load(player, pos ?? player.F); // after the forward pass: data on screen, backward next
   const warn = $('#warnings');
@@ -208,6 +214,39 @@ function renderExplain() {
 
 const SUMMARY_MAX = 12;
 
+/** Nudge and paths need the expression route (overrides, paths): the expression language's graphs. */
+const canAsk = () => app.mode === 'expression' && app.byMode.expression?.language === 'expression' && !app.standalone;
+
+views.extras = (i) => {
+  if (!canAsk()) return null;
+  const g = app.g;
+  const node = g.nodes[i];
+  const box = document.createElement('div');
+  const name = (j) => app.explainer.name(j);
+  const ref = (j) => app.explainer.ref(j);
+  if (!node.op && node.role !== 'const') {
+    box.append(nudgeControl({ g, i, source: app.ranSource, outputId: app.graph.output, name, ref }));
+  }
+  if (node.role !== 'const') {
+    box.append(pathsControl({ g, i, source: app.ranSource, name, onLight: (pairs) => views.graphView.lightEdges(pairs) }));
+  }
+  return box.children.length ? box : null;
+};
+
+async function checkNumerically() {
+  const section = $('#fd');
+  section.hidden = false;
+  section.textContent = 'computing central differences…';
+  try {
+    const table = await fdTable({ g: app.g, source: app.ranSource, name: (j) => app.explainer.name(j) });
+    const head = document.createElement('h3');
+    head.textContent = 'Every grad against finite differences';
+    section.replaceChildren(head, table);
+  } catch (err) {
+    section.textContent = err.message;
+  }
+}
+
 /** The backward pass is done: each leaf's grad, largest first, a click away from its box. */
 function leafSummary(p) {
   const leaves = app.explainer.leafSummary(p);
@@ -229,6 +268,16 @@ function leafSummary(p) {
       views.inspect(leaf.i);
     });
     box.append(b);
+  }
+  if (canAsk()) {
+    const fd = document.createElement('button');
+    fd.type = 'button';
+    fd.className = 'fd-button';
+    fd.dataset.testid = 'check-fd';
+    fd.textContent = 'Check every grad numerically';
+    fd.title = "Each leaf's grad beside the central difference (f(x+h) - f(x-h)) / 2h";
+    fd.addEventListener('click', () => checkNumerically());
+    box.append(fd);
   }
   return box;
 }

@@ -16,6 +16,7 @@ export class Playback {
     this.onMove = onMove;
     this.player = null;
     this.playing = false;
+    this.gate = null; // (pos) => false holds a forward move there (predict mode asks first)
     this.timer = 0;
     this.scrubber = document.querySelector('#scrubber');
     this.speedMenu = document.querySelector('#speed');
@@ -46,7 +47,10 @@ export class Playback {
   }
 
   jumpBy(d) {
-    if (this.player) this.jump(this.player.pos + d);
+    if (!this.player) return;
+    const to = this.player.pos + d;
+    if (d === 1 && this.gate && !this.gate(to)) return this.stop();
+    this.jump(to);
   }
 
   seek(pos) {
@@ -81,6 +85,7 @@ export class Playback {
     const speed = () => Number(this.speedMenu.value); // steps per second, read each tick
     const tick = () => {
       if (!this.playing) return;
+      if (this.gate && !this.gate(this.player.pos + 1)) return this.stop();
       this.seek(this.player.pos + 1);
       if (this.player.atEnd()) return this.stop();
       this.timer = setTimeout(() => requestAnimationFrame(tick), 1000 / speed());

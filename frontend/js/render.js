@@ -259,6 +259,21 @@ export class GraphView {
     if (grp) for (const p of this.edgesInto.get(grp.dataset.group) || []) add(p, flow);
   }
 
+  /** Light the edges of `pairs` ([source id, target id] of the Graph JSON): paths to the output. */
+  lightEdges(pairs) {
+    for (const p of this.vp?.querySelectorAll('path.e.lit') || []) p.classList.remove('lit');
+    if (!pairs.length || !this.view) return;
+    const want = new Set(pairs.map(([s, t]) => `${s}>${t}`));
+    const paths = this.vp.querySelectorAll('path.e');
+    this.view.edges.forEach((e, k) => {
+      const target = String(e.target).replace(/:op$/, '');
+      const source = String(e.source).replace(/:op$/, '');
+      // operand -> op node, and op node -> its value, both lie on an edge (source, value)
+      const on = String(e.source).endsWith(':op') ? [...want].some((w) => w.endsWith(`>${source}`)) : want.has(`${source}>${target}`);
+      if (on) paths[k]?.classList.add('lit');
+    });
+  }
+
   /** Centre the box `id` at a scale where its text can be read (after expanding a group). */
   focus(id) {
     const vn = this.view?.nodes.find((n) => n.id === id);

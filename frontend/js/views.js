@@ -116,7 +116,16 @@ export class Views {
 
   inspect(i) {
     if (i == null || i < 0 || !this.explainer) return;
+    const same = this.inspected === i && !this.card.hidden;
     this.inspected = i;
+    if (same) { // a step moved: the values change, the controls (and their results) stay
+      const rows = this.explainer.inspect(this.player, i);
+      const dds = this.card.querySelectorAll('dd');
+      if (dds.length === rows.length) {
+        rows.forEach(([, v], k) => { dds[k].textContent = v; });
+        return;
+      }
+    }
     const rows = this.explainer.inspect(this.player, i);
     this.card.querySelector('dl').replaceChildren(...rows.flatMap(([k, v]) => {
       const dt = document.createElement('dt');
@@ -125,6 +134,12 @@ export class Views {
       dd.textContent = v;
       return [dt, dd];
     }));
+    this.card.querySelector('.extras')?.remove();
+    const extras = this.extras?.(i); // what the page adds for this node (nudge, paths)
+    if (extras) {
+      extras.classList.add('extras');
+      this.card.append(extras);
+    }
     this.card.hidden = false;
   }
 
