@@ -122,6 +122,11 @@ def _json_in_script(value: Any) -> str:
 def page(state: Json, *, frontend: Path = FRONTEND_DIR) -> bytes:
     """The standalone HTML for `state`: {"graph": Graph JSON with a layout, "ops": the op table
     listing, "mode", "source" or "spec", "language", "pos", "view", "embed"} (docs/api.md)."""
+    if not (frontend / "index.html").is_file():
+        raise FileNotFoundError(
+            f"the page's files are not at {frontend}: the standalone page is built from a source checkout of "
+            "gradwalk (or its Docker image), where frontend/ sits beside backend/"
+        )
     html = (frontend / "index.html").read_text(encoding="utf-8")
     css = (frontend / "css" / "app.css").read_text(encoding="utf-8")
     link = '<link rel="stylesheet" href="css/app.css">'

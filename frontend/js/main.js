@@ -446,6 +446,7 @@ function startStandalone(saved) {
   tid('source').readOnly = true;
   app.embed = Boolean(st.embed);
   document.body.classList.toggle('embed', app.embed);
+  document.body.classList.toggle('notebook', Boolean(saved.notebook)); // gradwalk.show(): the stepper and its panel
   if (st.present) setPresent(true);
   setMode(saved.mode === 'mlp' ? 'mlp' : 'expression');
   if (saved.mode === 'mlp' && saved.graph.history) form.setHistory(saved.graph.history);

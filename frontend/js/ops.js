@@ -16,7 +16,18 @@ export function opInfo(name) {
 }
 
 /** A name or number that needs brackets inside a formula: `x1*w1 + x2*w2`, `e − 1`, `-2.0000`. */
-export const isCompound = (text) => /[\s+*/×−]|^-/.test(text) && !/^\(.*\)$/.test(text);
+/** True when one pair of brackets holds all of `text`: "(a + b)", not "(a) + (b)". */
+function wrapped(text) {
+  if (!text.startsWith('(') || !text.endsWith(')')) return false;
+  let depth = 0;
+  for (let k = 0; k < text.length; k++) {
+    if (text[k] === '(') depth++;
+    else if (text[k] === ')' && --depth === 0 && k < text.length - 1) return false;
+  }
+  return true;
+}
+
+export const isCompound = (text) => /[\s+*/×−]|^-/.test(text) && !wrapped(text);
 
 /**
  * Fill a display template: `{a}`, `{b}` with the operands' texts, `{out}` with the result's.

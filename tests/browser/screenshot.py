@@ -40,7 +40,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": args.width, "height": args.height}, device_scale_factor=1)
             page.add_init_script(f"localStorage.setItem('gradwalk-theme', '{args.theme}')")
             page.goto(base + "/")
-            page.wait_for_selector('[data-label="a"]')
+            page.wait_for_selector('[data-label="a"]')  # the app answers (the notebook scene needs none)
             SCENES[args.scene](page)
             page.mouse.move(0, args.height - 1)  # no hover effects in the picture
             page.wait_for_timeout(300)
@@ -102,7 +102,48 @@ def phone_scene(page) -> None:  # type: ignore[no-untyped-def]
     page.evaluate("scrollTo(0, 0)")
 
 
-SCENES = {"lecture": lecture_scene, "python": python_scene, "chain": chain_scene, "present": present_scene,
+NOTEBOOK_CODE = """import gradwalk
+from gradwalk import Value
+x1, w1 = Value(2.0, label='x1'), Value(-3.0, label='w1')
+x2, w2 = Value(0.0, label='x2'), Value(1.0, label='w2')
+b = Value(6.8813735870195432, label='b')
+n = x1*w1 + x2*w2 + b; n.label = 'n'
+o = n.tanh(); o.label = 'o'
+gradwalk.show(o)"""
+
+
+def notebook_scene(page) -> None:  # type: ignore[no-untyped-def]
+    import html
+
+    scope: dict[str, object] = {}
+    exec(NOTEBOOK_CODE.replace("gradwalk.show(o)", "cell = gradwalk.show(o)"), scope)  # the scene's own code
+    cell = scope["cell"]._repr_html_()  # type: ignore[attr-defined]
+    page.set_content(
+        "<body style='font: 15px system-ui; margin: 24px; background: #fff'>"
+        f"<pre style='background: #f5f5f5; padding: 10px; border-radius: 6px'>In [1]: {html.escape(NOTEBOOK_CODE)}</pre>"
+        f"{cell}</body>"
+    )
+    frame = page.frame_locator("iframe")
+    frame.locator('[data-label="o"]').wait_for()
+    for _ in range(3):
+        frame.locator('[data-testid="step-next"]').click()
+
+
+def predict_scene(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill('[data-testid="source"]', L_SOURCE)
+    page.click('[data-testid="run"]')
+    page.wait_for_selector('[data-label="L"]')
+    page.check('[data-testid="predict"]')
+    page.click('[data-testid="to-backward"]')
+    for _ in range(3):
+        page.click('[data-testid="step-next"]')
+    page.fill('[data-testid="predict-answer"]', "-3")
+    page.click('[data-testid="predict-check"]')
+    if "forgot" not in page.inner_text('[data-testid="predict-feedback"]'):
+        raise SystemExit("predict mode gave no diagnosis: no screenshot taken")
+
+
+SCENES = {"lecture": lecture_scene, "notebook": notebook_scene, "predict": predict_scene, "python": python_scene, "chain": chain_scene, "present": present_scene,
           "phone": phone_scene}  # fmt: skip
 
 

@@ -103,3 +103,12 @@ def test_jump_to_backward_and_the_summary_of_every_leaf(page) -> None:  # type: 
     assert leaves == ["a.grad = 6.0000", "b.grad = -4.0000", "f.grad = 4.0000", "c.grad = -2.0000"]
     page.locator(f"{tid('summary')} .leaf").nth(1).click()
     assert "b" in page.inner_text("#inspector") and "-4.0000 = -4.0" in page.inner_text("#inspector")  # every digit
+
+
+def test_a_compound_name_is_bracketed_whole(page) -> None:  # type: ignore[no-untyped-def]
+    from .test_page import explain_texts
+
+    load(page, "x1 = 2.0\nw1 = -3.0\nx2 = 0.0\nw2 = 1.0\no = (x1*w1 + x2*w2 + 1).tanh()\n")
+    text = explain_texts(page)
+    assert "((x1 × w1) + (x2 × w2)).grad += " in text  # not "(x1 × w1) + (x2 × w2).grad"
+    assert "(x1 × w1) + (x2 × w2).grad" not in text
