@@ -120,7 +120,8 @@ def notebook_scene(page) -> None:  # type: ignore[no-untyped-def]
     cell = scope["cell"]._repr_html_()  # type: ignore[attr-defined]
     page.set_content(
         "<body style='font: 15px system-ui; margin: 24px; background: #fff'>"
-        f"<pre style='background: #f5f5f5; padding: 10px; border-radius: 6px'>In [1]: {html.escape(NOTEBOOK_CODE)}</pre>"
+        "<pre style='background: #f5f5f5; padding: 10px; border-radius: 6px'>"
+        f"In [1]: {html.escape(NOTEBOOK_CODE)}</pre>"
         f"{cell}</body>"
     )
     frame = page.frame_locator("iframe")
@@ -143,8 +144,15 @@ def predict_scene(page) -> None:  # type: ignore[no-untyped-def]
         raise SystemExit("predict mode gave no diagnosis: no screenshot taken")
 
 
-SCENES = {"lecture": lecture_scene, "notebook": notebook_scene, "predict": predict_scene, "python": python_scene, "chain": chain_scene, "present": present_scene,
-          "phone": phone_scene}  # fmt: skip
+SCENES = {
+    "lecture": lecture_scene,
+    "notebook": notebook_scene,
+    "predict": predict_scene,
+    "python": python_scene,
+    "chain": chain_scene,
+    "present": present_scene,
+    "phone": phone_scene,
+}
 
 
 if __name__ == "__main__":
