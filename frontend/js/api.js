@@ -57,4 +57,5 @@ const listOf = (body, key) => (Array.isArray(body) ? body : Array.isArray(body?.
 
 export const examples = async () => listOf(await call('/api/v1/examples'), 'examples');
 export const ops = async () => listOf(await call('/api/v1/ops'), 'ops');
-export const datasets = async () => listOf(await call('/api/v1/datasets'), 'datasets');
+/** The presets; with `samples`, their inputs and targets too (digits makes that ~600 KB: fetched when needed). */
+export const datasets = async (samples = false) => listOf(await call(`/api/v1/datasets?samples=${samples}`), 'datasets');

@@ -14,6 +14,7 @@ import { FormError, MlpForm } from './mlp.js';
 import { Playback } from './playback.js';
 import { indexGraph, Player, snapshotValues } from './player.js';
 import { runSource } from './language.js';
+import { drawBoundary, gradFlowChart, netFile, parseCsv, specFromNetFile, toCsv } from './studio.js';
 import { ProgramPanel } from './program.js';
 import { copyLink, readHash, storage, writeHash } from './state.js';
 import { Views } from './views.js';
@@ -44,6 +45,7 @@ const playback = new Playback({ onMove: (changed) => refresh(changed) });
 const views = new Views({
   onDraw: (name) => {
     if (app.byMode[app.mode]) app.byMode[app.mode].view = name;
+    if (app.mode === 'mlp') flagNeurons(app.mlpResult);
     refresh([]);
     saveState();
   },
@@ -139,10 +141,13 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
     const graph = await api.mlp(spec);
     if (!keepHistory) {
       app.mlpSpec = spec;
-      form.setHistory(graph.history || []);
+      app.mlpResult = graph;
+      form.setHistory(graph.history || [], undefined, graph.accuracy);
+      showTraining(graph, spec); // not awaited: the boundary's points may take a fetch
     }
     $('#train-panel').hidden = false;
     load(graph, { pos, viewName: viewName || app.byMode.mlp?.view });
+    flagNeurons(app.mlpResult);
   } catch (err) {
     if (!(err instanceof api.ApiError)) throw err;
     showError(err.message);
@@ -151,6 +156,91 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
     setBusy(false);
   }
 }
+
+// ------------------------------------------------------------------ MLP studio
+
+let presetSamples = null; // name -> {inputs, targets}: fetched once, when a boundary needs its points
+
+async function samplesOf(spec) {
+  if (!spec.dataset) return { inputs: spec.inputs || [], targets: spec.targets || [] };
+  presetSamples ??= api.datasets(true).then((list) => new Map(list.map((d) => [d.name, d])));
+  const d = (await presetSamples).get(spec.dataset);
+  return { inputs: d?.inputs || [], targets: d?.targets || [] };
+}
+
+/** Beside the loss: accuracy, the held-out split, the boundary with the samples, the gradient flow. */
+async function showTraining(result, spec) {
+  const acc = result.accuracy?.[result.accuracy.length - 1];
+  const parts = [`final loss ${fmt(Number(result.loss))}`];
+  if (acc != null) parts.push(`accuracy ${(100 * acc).toFixed(1)} %`);
+  if (result.holdout?.accuracy != null) parts.push(`held out ${(100 * result.holdout.accuracy).toFixed(1)} %`);
+  if (result.samples) parts.push(`${result.samples.train} samples${result.samples.graph < result.samples.train ? `, graph of ${result.samples.graph}` : ''}`);
+  $('#train-summary').textContent = parts.join(' · ');
+  if (result.grad_norms?.length) gradFlowChart($('#grad-flow'), result.grad_norms);
+  const canvas = $('#boundary');
+  canvas.hidden = !result.boundary;
+  if (result.boundary) {
+    const { inputs, targets } = await samplesOf(spec);
+    if (app.mlpResult !== result) return; // a newer run came first
+    drawBoundary(canvas, result.boundary, inputs.map((input, k) => ({ input, target: Number(targets[k]) })));
+  }
+  const dead = result.neurons?.dead || [];
+  const sat = result.neurons?.saturated || [];
+  $('#neuron-flags').textContent = [dead.length ? `dead (ReLU 0 on every sample): ${dead.join(', ')}` : '',
+    sat.length ? `saturated (|tanh| > 0.99 on every sample): ${sat.join(', ')}` : ''].filter(Boolean).join(' · ');
+}
+
+/** Dead and saturated neurons marked on their boxes in the collapsed views. */
+function flagNeurons(result) {
+  for (const [flag, ids] of [['dead', result?.neurons?.dead || []], ['saturated', result?.neurons?.saturated || []]]) {
+    for (const id of ids) {
+      const box = document.querySelector(`#graph [data-group="${CSS.escape(id)}"]`);
+      if (box) { box.classList.add(flag); box.dataset.flag = flag; }
+    }
+  }
+}
+
+function downloadText(text, name, type) {
+  download(new Blob([text], { type }), name);
+}
+
+tid('csv-file').addEventListener('change', async (ev) => {
+  const file = ev.target.files[0];
+  ev.target.value = '';
+  if (!file) return;
+  try {
+    const { inputs, targets } = parseCsv(await file.text());
+    const spec = (() => { try { return form.getSpec(); } catch { return {}; } })();
+    form.setSpec({ ...spec, dataset: null, nin: inputs[0].length, inputs, targets, graph_samples: inputs.length > 8 ? 4 : null });
+    clearError();
+  } catch (err) {
+    showError(`CSV: ${err.message}`);
+  }
+});
+$('#csv-download').addEventListener('click', async () => {
+  try {
+    const { inputs, targets } = await samplesOf(form.getSpec());
+    downloadText(toCsv(inputs, targets), 'gradwalk-samples.csv', 'text/csv');
+  } catch (err) {
+    showError(err.message);
+  }
+});
+$('#net-download').addEventListener('click', () => {
+  if (!app.mlpResult) return showError('Train a network first: the file holds its trained parameters.');
+  downloadText(JSON.stringify(netFile(app.mlpSpec, app.mlpResult)), 'gradwalk-net.json', 'application/json');
+});
+tid('net-file').addEventListener('change', async (ev) => {
+  const file = ev.target.files[0];
+  ev.target.value = '';
+  if (!file) return;
+  try {
+    form.setSpec(specFromNetFile(JSON.parse(await file.text())));
+    clearError();
+    run();
+  } catch (err) {
+    showError(`net file: ${err.message}`);
+  }
+});
 
 /** Show a Graph JSON: index it, start playback after the forward pass (or at pos), draw it. */
 function load(graph, { pos = null, viewName = null, language = 'expression' } = {}) {

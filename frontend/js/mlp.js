@@ -4,6 +4,7 @@
  * loss-history chart (inline SVG) with a slider over training steps.
  */
 import { fmt } from './format.js';
+import { lineChart } from './studio.js';
 
 // micrograd lecture (seeds 001/002): MLP(3, [4, 4, 1]) on four samples, summed squared error.
 export const DEFAULT_SPEC = {
@@ -20,7 +21,15 @@ export const DEFAULT_SPEC = {
   seed: 42,
   init: 'uniform',
   l2: 0,
+  batch_size: null,
+  learning_rate_end: null,
+  holdout: 0,
+  graph_samples: null,
 };
+
+// What the page asks of the server's graph for a big dataset: the first few samples' graph
+// (training still uses every sample), so 100 moons do not draw 66,000 boxes.
+const GRAPH_SAMPLES = 4;
 
 
 class FormError extends Error {}
@@ -48,9 +57,14 @@ export class MlpForm {
     this.slider = root.querySelector('[name="train-step"]');
     this.sliderOut = root.querySelector('.train-step-out');
     this.history = null;
+    this.accuracy = null;
+    this.presets = new Map(); // dataset name -> its summary (suggested spec, samples, nin)
+    this.initialParameters = null; // a loaded net's parameters, until the form is edited
+    root.querySelector('#loss-log').addEventListener('change', () => this.drawChart());
+    root.addEventListener('input', (ev) => { if (ev.target.name !== 'train-step') this.initialParameters = null; });
     this.slider.addEventListener('input', () => this.drawChart());
     this.slider.addEventListener('change', () => onSlide(Number(this.slider.value)));
-    this.f('dataset').addEventListener('change', () => this.syncDataset());
+    this.f('dataset').addEventListener('change', () => this.pickPreset());
     this.setSpec(DEFAULT_SPEC);
   }
 
@@ -59,6 +73,7 @@ export class MlpForm {
     const keep = sel.value;
     for (const d of list) {
       const name = typeof d === 'string' ? d : d.name;
+      if (typeof d !== 'string') this.presets.set(name, d);
       if (!name || sel.querySelector(`option[value="${CSS.escape(name)}"]`)) continue;
       const o = document.createElement('option');
       o.value = name;
@@ -71,6 +86,16 @@ export class MlpForm {
   syncDataset() {
     const preset = this.f('dataset').value !== '';
     this.root.querySelector('.samples').hidden = preset;
+  }
+
+  /** A preset picked: its suggested spec fills the form (layers, activations, loss, rates, steps...). */
+  pickPreset() {
+    const d = this.presets.get(this.f('dataset').value);
+    if (d?.suggested) {
+      const graph = d.suggested.graph_samples ?? (d.samples > 2 * GRAPH_SAMPLES ? GRAPH_SAMPLES : null);
+      this.setSpec({ ...DEFAULT_SPEC, ...d.suggested, graph_samples: graph, dataset: d.name, inputs: [], targets: [] });
+    }
+    this.syncDataset();
   }
 
   setSpec(s) {
@@ -94,6 +119,11 @@ export class MlpForm {
     this.f('seed').value = spec.seed;
     this.f('init').value = spec.init;
     this.f('l2').value = spec.l2;
+    this.f('batch_size').value = spec.batch_size ?? '';
+    this.f('learning_rate_end').value = spec.learning_rate_end ?? '';
+    this.f('holdout').value = spec.holdout || '';
+    this.f('graph_samples').value = spec.graph_samples ?? '';
+    this.initialParameters = spec.initial_parameters || null;
     this.syncDataset();
   }
 
@@ -122,6 +152,19 @@ export class MlpForm {
       l2: parseNumber(this.f('l2').value.trim(), 'L2 penalty'),
     };
     if (spec.l2 < 0) throw new FormError(`L2 penalty: ${spec.l2} is negative; use 0 for none`);
+    const optional = (name, parse) => {
+      const v = this.f(name).value.trim();
+      return v === '' ? null : parse(v);
+    };
+    spec.batch_size = optional('batch_size', () => int('batch_size', 1));
+    spec.learning_rate_end = optional('learning_rate_end', (v) => parseNumber(v, 'decaying to'));
+    spec.holdout = optional('holdout', (v) => parseNumber(v, 'held out')) ?? 0;
+    if (spec.holdout < 0 || spec.holdout >= 1) throw new FormError(`held out: a fraction from 0 up to (not including) 1, not ${spec.holdout}`);
+    spec.graph_samples = optional('graph_samples', () => int('graph_samples', 1));
+    if (this.initialParameters) { // a loaded net: its own parameters, not a seed's
+      spec.initial_parameters = this.initialParameters;
+      delete spec.seed;
+    }
     const ds = this.f('dataset').value;
     if (ds) {
       spec.dataset = ds;
@@ -136,9 +179,10 @@ export class MlpForm {
     return spec;
   }
 
-  /** Show a training run's loss history; the slider spans its steps. */
-  setHistory(history, at) {
+  /** Show a training run's loss history (and accuracy); the slider spans its steps. */
+  setHistory(history, at, accuracy = null) {
     this.history = history.map(Number);
+    this.accuracy = accuracy ? accuracy.map(Number) : null;
     this.slider.max = String(Math.max(0, history.length - 1));
     this.slider.value = String(at ?? history.length - 1);
     this.slider.disabled = history.length < 2;
@@ -147,30 +191,15 @@ export class MlpForm {
 
   drawChart() {
     const h = this.history;
-    const svg = this.chart;
-    svg.replaceChildren();
-    if (!h || !h.length) return;
-    const W = 300;
-    const H = 120;
-    const pad = { l: 44, r: 8, t: 10, b: 20 };
-    const finite = h.filter(Number.isFinite);
-    const lo = Math.min(0, ...finite);
-    const hi = Math.max(...finite, lo + 1e-9);
-    const x = (k) => pad.l + ((W - pad.l - pad.r) * k) / Math.max(1, h.length - 1);
-    const y = (v) => pad.t + (H - pad.t - pad.b) * (1 - (v - lo) / (hi - lo));
+    if (!h || !h.length) {
+      this.chart.replaceChildren();
+      return;
+    }
     const k = Number(this.slider.value);
-    const pts = h.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : hi).toFixed(1)}`).join(' ');
-    svg.innerHTML =
-      `<line class="axis" x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}"/>` +
-      `<line class="axis" x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}"/>` +
-      `<text class="tick" x="${pad.l - 4}" y="${pad.t + 4}" text-anchor="end">${hi.toPrecision(3)}</text>` +
-      `<text class="tick" x="${pad.l - 4}" y="${H - pad.b}" text-anchor="end">${lo.toPrecision(3)}</text>` +
-      `<text class="tick" x="${W - pad.r}" y="${H - 4}" text-anchor="end">step ${h.length - 1}</text>` +
-      `<polyline class="loss" points="${pts}"/>` +
-      `<line class="cursor" x1="${x(k)}" y1="${pad.t}" x2="${x(k)}" y2="${H - pad.b}"/>` +
-      `<circle class="dot" cx="${x(k)}" cy="${y(Number.isFinite(h[k]) ? h[k] : hi)}" r="4"/>`;
-    svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-    this.sliderOut.textContent = `after ${k} update${k === 1 ? '' : 's'}: loss ${fmt(h[k])}`;
+    const log = this.root.querySelector('#loss-log').checked;
+    lineChart(this.chart, [{ name: 'loss', values: h, colour: 'var(--accent)' }], { log, cursor: k, lo: 0, title: log ? 'loss (log)' : 'loss' });
+    const acc = this.accuracy?.[k];
+    this.sliderOut.textContent = `after ${k} update${k === 1 ? '' : 's'}: loss ${fmt(h[k])}${acc != null ? ` · accuracy ${(100 * acc).toFixed(1)} %` : ''}`;
   }
 }
 
