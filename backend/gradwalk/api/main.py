@@ -1,25 +1,31 @@
 """The FastAPI application: routers, error handlers, the static frontend.
 
-    uvicorn gradwalk.api.main:app     (what `make run`, the Dockerfile and compose run)
+    python -m gradwalk.api.serve      (what `make run`, the Dockerfile and compose run: uvicorn
+                                       with the HTTP settings of docs/api.md)
+
+The page is served at `/` and its assets only under their own folders (`/css/`, `/js/`,
+...): every other path is the API's, so an unknown one is a JSON 404 and a known one
+with the wrong method a 405 with `Allow`.
 """
 
 import gc
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
 from ..programs.sandbox import POOL
-from . import docs, errors
+from . import docs, errors, headers
 from .routes import export, expression, health, mlp, python
 from .settings import get_settings
 
-FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
+FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"  # the checkout's; the image sets frontend_dir
 
 
 @asynccontextmanager
@@ -59,9 +65,29 @@ def create_app() -> FastAPI:
     app.include_router(mlp.router)
     app.include_router(python.router)
     app.include_router(export.router)
-    if FRONTEND_DIR.is_dir():
-        app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
+    frontend = Path(get_settings().frontend_dir or FRONTEND_DIR)
+    if frontend.is_dir():
+        install_frontend(app, frontend)
+    app.add_middleware(headers.SecurityHeaders)
     return app
+
+
+def install_frontend(app: FastAPI, frontend: Path) -> None:
+    """The page at `/` (and its top-level files by name), each asset folder at its own path."""
+    for folder in sorted(p for p in frontend.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        app.mount(f"/{folder.name}", StaticFiles(directory=folder), name=f"frontend-{folder.name}")
+    files = {p.name: p for p in frontend.iterdir() if p.is_file() and not p.name.startswith(".")}
+    if "index.html" in files:
+        files[""] = files["index.html"]
+    for name, path in sorted(files.items()):
+        app.add_api_route(f"/{name}", _file_route(path), methods=["GET", "HEAD"], include_in_schema=False)
+
+
+def _file_route(path: Path) -> Callable[[], Awaitable[FileResponse]]:
+    async def serve() -> FileResponse:
+        return FileResponse(path)
+
+    return serve
 
 
 app = create_app()

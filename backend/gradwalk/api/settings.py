@@ -45,6 +45,26 @@ class Settings(BaseSettings):
     max_programs: int = Field(
         default=4, description="Python programs run at once (sandbox worker processes); more wait for a free one."
     )
+    frontend_dir: str | None = Field(
+        default=None, description="Folder of the page (index.html, css/, js/); default: the checkout's frontend/."
+    )
+
+    # HTTP: what `python -m gradwalk.api.serve` passes to uvicorn (docs/api.md, HTTP).
+    http_read_timeout_seconds: float = Field(
+        default=15.0,
+        description="A request's headers and body must arrive within this time of the connection opening (or of"
+        " the previous response); a slower or idle connection is closed.",
+    )
+    http_keep_alive_seconds: float = Field(default=5.0, description="An idle keep-alive connection is closed after it.")
+    http_max_connections: int = Field(
+        default=200, description="Open connections (and requests in progress) beyond which uvicorn answers 503."
+    )
+    http_max_header_bytes: int = Field(
+        default=16 * 1024, description="Request line and headers, in bytes (h11's max incomplete event size)."
+    )
+    http_shutdown_seconds: float = Field(
+        default=3.0, description="On SIGTERM, how long requests in flight may finish before they are cancelled."
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins other sites may call the API from (CORS), comma-separated or a JSON list; '*' for any."
