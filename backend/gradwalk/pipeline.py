@@ -23,6 +23,7 @@ the sandbox and hands back its graph dict.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ from .language import SourceError, run
 from .layout import compute_layout
 from .limits import LimitError, Limits
 from .programs import Program, ProgramError, SandboxLimits
+from .progress import OnProgress, watching
 from .tape import fresh_tape
 from .trace import collector_paused, record, variables
 from .trace import graph as trace_graph
@@ -138,23 +140,31 @@ class Job:
         with fresh_tape():  # each request builds on its own private tape
             return self.build()
 
-    def run(self) -> Json:
-        """The response dict, with `layout` when the request asked for it."""
-        graph = self.graph()
-        if self.layout:
-            graph["layout"] = compute_layout(
-                graph,
-                dot_max_nodes=self.limits.dot_max_nodes,
-                dot_timeout=self.limits.dot_timeout_seconds,
-                cache_size=self.limits.layout_cache_size,
-            )
-        return graph
+    def run(self, on_progress: OnProgress | None = None, deadline: float | None = None) -> Json:
+        """The response dict, with `layout` when the request asked for it. LimitError("limit.time") past
+        `deadline` (a time.monotonic() value; default: `time_seconds` from now); `on_progress(step, loss)`
+        hears of each SGD step."""
+        with self._watched(deadline, on_progress):
+            graph = self.graph()
+            if self.layout:
+                graph["layout"] = compute_layout(
+                    graph,
+                    dot_max_nodes=self.limits.dot_max_nodes,
+                    dot_timeout=self.limits.dot_timeout_seconds,
+                    cache_size=self.limits.layout_cache_size,
+                )
+            return graph
 
-    def export(self, fmt: str) -> bytes:
+    def export(self, fmt: str, deadline: float | None = None) -> bytes:
         """DOT text ("dot") or a rendered "svg"/"png" in draw_dot's look; LimitError past the export limits."""
         if self.nodes is not None:
             check_export_size(self.nodes, self.limits)  # before any training, not after it
-        return drawing(self.graph(), fmt, self.limits)
+        with self._watched(deadline, None):
+            return drawing(self.graph(), fmt, self.limits)
+
+    def _watched(self, deadline: float | None, on_progress: OnProgress | None) -> AbstractContextManager[None]:
+        seconds = self.limits.time_seconds
+        return watching(seconds, limit=seconds, deadline=deadline, on_progress=on_progress)
 
 
 def plan(request: Input, limits: Limits | None = None, *, layout: bool = False) -> Job:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import datasets, losses
+from . import datasets, losses, progress
 from .engine import Value
 from .limits import Limits
 from .nn import INITS, MLP, initial_values, parameter_count, parameter_names
@@ -296,13 +296,14 @@ def sgd(p: Problem) -> tuple[list[float], list[float]]:
     values = list(p.parameters)
     history: list[float] = []
     lr = p.learning_rate
-    for _ in range(p.steps):
+    for step in range(p.steps):
         with fresh_tape() as tape:
             root, net = build_loss(p, values, labelled=False)
             tape.backward(root._i)
             grad = tape.grad
             history.append(tape.data[root._i])
             values = [v - lr * grad[w._i] for v, w in zip(values, net.parameters())]
+        progress.tick(step + 1, history[-1])  # the deadline, and the loss for a streaming client
     return values, history
 
 

@@ -20,10 +20,12 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
-from ..programs.sandbox import POOL
+from ..programs.sandbox import POOL as SANDBOX
 from . import docs, errors, headers
+from .common import start_pool
 from .routes import export, expression, health, mlp, python
 from .settings import get_settings
+from .workers import POOL as WORKERS
 
 FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"  # the checkout's; the image sets frontend_dir
 
@@ -37,12 +39,14 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Worker threads compute big graphs while the loop answers small requests: hand
     # the GIL over every 1 ms instead of 5 ms so /healthz and small requests stay quick.
     sys.setswitchinterval(0.001)
-    # Python programs run in pydantic-monty worker processes: the pool lives as long as the app.
-    POOL.start(get_settings().max_programs)
+    # Heavy requests run in worker processes, Python programs in pydantic-monty's: both live as long as the app.
+    start_pool()
+    SANDBOX.start(get_settings().max_programs)
     try:
         yield
     finally:
-        POOL.stop()
+        WORKERS.stop()
+        SANDBOX.stop()
 
 
 def create_app() -> FastAPI:

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     max_nodes: int = _D.max_nodes
     max_depth: int = _D.max_depth
     max_work: int = _D.max_work
+    time_seconds: float = _D.time_seconds
     max_samples: int = _D.max_samples
     max_steps: int = _D.max_steps
     dot_max_nodes: int = _D.dot_max_nodes
@@ -41,7 +42,17 @@ class Settings(BaseSettings):
 
     # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
-    worker_threads: int = Field(default=4, description="Threads that run CPU-bound requests off the event loop.")
+    workers: int = Field(
+        default=2, ge=1, description="Worker processes that compute the CPU-heavy requests; more wait for a free one."
+    )
+    worker_memory_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=0,
+        description="Address space of one worker process (0: unbounded); a request needing more is a 422.",
+    )
+    worker_recycle_bytes: int = Field(
+        default=512 * 1024**2, description="A worker whose resident memory is above this after a request is replaced."
+    )
     max_programs: int = Field(
         default=4, description="Python programs run at once (sandbox worker processes); more wait for a free one."
     )

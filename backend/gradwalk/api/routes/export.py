@@ -20,13 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 
-from ... import pipeline
 from ...export import MEDIA_TYPES
 from ...limits import Limits
-from ..common import LimitsDep, api_error, compute
+from ..common import LimitsDep, api_error, task_for, worked
 from .expression import ExpressionRequest
 from .mlp import MLPRequest
 
@@ -50,9 +49,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 EXPORT: dict[str, Any] = {"response_class": Response, "responses": RESPONSES}
 
 
-async def _exported(req: ExpressionRequest | MLPRequest, limits: Limits, fmt: Format) -> Response:
-    job = pipeline.plan(req.to_input(), limits)  # a bad spec fails here, before the worker pool
-    return Response(content=await compute(job.export, fmt), media_type=MEDIA_TYPES[fmt])
+async def _exported(request: Request, req: ExpressionRequest | MLPRequest, limits: Limits, fmt: Format) -> Response:
+    # planned, checked (an MLP's export size before any training), drawn: all in a worker process
+    task = task_for(request, req.to_input(), limits, export=fmt, query=request.method == "GET")
+    return await worked(request, task)
 
 
 def _from_query(validate: Callable[[Any], T], raw: Any, where: str) -> T:
@@ -82,24 +82,26 @@ def _mlp_query(
 
 
 @router.post("/expression", summary="Export an expression's graph as DOT, SVG or PNG (draw_dot's picture)", **EXPORT)
-async def export_expression(req: ExpressionRequest, limits: LimitsDep, format: FormatQuery = "svg") -> Response:
-    return await _exported(req, limits, format)
+async def export_expression(
+    req: ExpressionRequest, limits: LimitsDep, request: Request, format: FormatQuery = "svg"
+) -> Response:
+    return await _exported(request, req, limits, format)
 
 
 @router.get("/expression.{format}", summary="Export an expression's graph by GET (for <img src>, Markdown)", **EXPORT)
 async def export_expression_get(
-    format: Format, req: Annotated[ExpressionRequest, Depends(_expression_query)], limits: LimitsDep
+    format: Format, req: Annotated[ExpressionRequest, Depends(_expression_query)], limits: LimitsDep, request: Request
 ) -> Response:
-    return await _exported(req, limits, format)
+    return await _exported(request, req, limits, format)
 
 
 @router.post("/mlp", summary="Export a trained MLP's graph as DOT, SVG or PNG (draw_dot's picture)", **EXPORT)
-async def export_mlp(req: MLPRequest, limits: LimitsDep, format: FormatQuery = "svg") -> Response:
-    return await _exported(req, limits, format)
+async def export_mlp(req: MLPRequest, limits: LimitsDep, request: Request, format: FormatQuery = "svg") -> Response:
+    return await _exported(request, req, limits, format)
 
 
 @router.get("/mlp.{format}", summary="Export a trained MLP's graph by GET (the spec as URL-encoded JSON)", **EXPORT)
 async def export_mlp_get(
-    format: Format, req: Annotated[MLPRequest, Depends(_mlp_query)], limits: LimitsDep
+    format: Format, req: Annotated[MLPRequest, Depends(_mlp_query)], limits: LimitsDep, request: Request
 ) -> Response:
-    return await _exported(req, limits, format)
+    return await _exported(request, req, limits, format)

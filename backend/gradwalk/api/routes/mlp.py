@@ -4,16 +4,20 @@ and GET /api/v1/datasets (the presets a spec can name). The work is gradwalk.pip
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Request
 from fastapi import Response as FastAPIResponse
+from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
 from ... import datasets, losses, nn, ops, pipeline
-from ..common import LimitsDep, StrictModel, graph_response, json_response
+from ..common import LimitsDep, StrictModel, json_response, reply_response, start_pool, task_for, worked
 from ..settings import get_limits
+from ..workers import POOL, Disconnected, Reply, Task
 
 router = APIRouter(prefix="/api/v1", tags=["mlp"])
 
@@ -107,9 +111,59 @@ def mlp_graph(req: MLPRequest) -> dict[str, Any]:
     response_class=FastAPIResponse,
     responses={200: {"content": {"application/json": {}}}, 422: {"description": "Invalid spec or over a limit"}},
 )
-async def post_mlp(req: MLPRequest, limits: LimitsDep) -> FastAPIResponse:
-    job = pipeline.plan(req.to_input(), limits, layout=req.layout)  # a bad or over-budget spec fails here, at once
-    return await graph_response(job)
+async def post_mlp(req: MLPRequest, limits: LimitsDep, request: Request) -> FastAPIResponse:
+    # checked (the work budget first), trained, traced and encoded in a worker process
+    if NDJSON in request.headers.get("accept", ""):
+        return await _streamed(request, task_for(request, req.to_input(), limits, layout=req.layout, stream=True))
+    return await worked(request, task_for(request, req.to_input(), limits, layout=req.layout))
+
+
+NDJSON = "application/x-ndjson"
+HEARTBEAT_SECONDS = 0.2  # a progress line at least this often, even while one SGD step takes longer
+
+
+def _line(event: dict[str, Any]) -> bytes:
+    return orjson.dumps(event) + b"\n"
+
+
+async def _streamed(request: Request, task: Task) -> FastAPIResponse:
+    """NDJSON: progress lines while training runs, then the result line. A spec refused before training
+    starts is an ordinary error response; an error after it (the deadline) an `{"event": "error"}` line."""
+    if not POOL.running:
+        start_pool()
+    events = POOL.events(task, request.is_disconnected, heartbeat=HEARTBEAT_SECONDS)
+    try:
+        first = await anext(events)
+        while first[0] == "waiting":  # in the queue for a worker, or planning
+            first = await anext(events)
+    except Disconnected:
+        await events.aclose()
+        return FastAPIResponse(status_code=499)
+    if first[0] == "reply":
+        await events.aclose()
+        return reply_response(first[1])
+
+    async def lines() -> AsyncIterator[bytes]:
+        last = {"event": "progress", "step": 0, "loss": None}
+        yield _line(last)  # the client learns at once that training has started
+        try:
+            async for message in events:
+                if message[0] == "progress":
+                    last = {"event": "progress", "step": message[1], "loss": message[2]}
+                    yield _line(last)
+                elif message[0] == "waiting":  # one SGD step can take longer than the heartbeat
+                    yield _line(last)
+                elif message[0] == "reply":
+                    reply: Reply = message[1]
+                    if reply.status == 200:
+                        yield reply.body  # the worker's `{"event": "result", ...}` line
+                    else:
+                        yield _line({"event": "error", "status": reply.status, **orjson.loads(reply.body)})
+                    return
+        finally:
+            await events.aclose()  # a client that left stops the training
+
+    return StreamingResponse(lines(), media_type=NDJSON)
 
 
 @router.get("/datasets", summary="Dataset presets", description="Every preset a spec can name, with its samples.")

@@ -83,4 +83,4 @@ async def python(req: PythonRequest, limits: LimitsDep) -> Response:
     job = pipeline.plan(req.to_input(), limits, layout=req.layout)
     if _limiter is None:  # programs wait on their sandbox worker: at most max_programs at once
         _limiter = CapacityLimiter(get_settings().max_programs)
-    return await graph_response(job, limiter=_limiter)
+    return await graph_response(job, limiter=_limiter)  # the program runs in its sandbox process: a thread waits
