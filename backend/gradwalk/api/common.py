@@ -17,7 +17,7 @@ from ..limits import Limits
 from ..pipeline import Input, Job
 from ..trace import dumps
 from .settings import get_limits, get_settings
-from .workers import POOL, Disconnected, Reply, Task
+from .workers import POOL, Body, Disconnected, Reply, Task
 
 T = TypeVar("T")
 
@@ -63,7 +63,14 @@ def accepts_gzip(request: Request) -> bool:
     return False
 
 
-def task_for(request: Request, inp: Input, limits: Limits, **fields: Any) -> Task:
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """openapi_extra for a route that reads its JSON body itself (to validate it in a worker):
+    the body is still documented as `model` (main.py adds the model to the schema's components)."""
+    ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def task_for(request: Request, inp: Input | Body, limits: Limits, **fields: Any) -> Task:
     """A worker task for this request: its deadline counts from now, it is gzipped when the client accepts it."""
     return Task(inp, limits, time.monotonic() + limits.time_seconds, gzip=accepts_gzip(request), **fields)
 

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -45,17 +46,22 @@ def _loc_part(x: object) -> str | int:
     return x if isinstance(x, int) and not isinstance(x, bool) else _safe_str(x)
 
 
-async def validation_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+def validation_detail(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """pydantic's errors as entries: msg, type and loc only (never the rejected input)."""
     detail = [
         {
             "msg": _safe_str(e.get("msg", "invalid input")),
             "type": _safe_str(e.get("type", "value_error")),
-            "loc": [_loc_part(p) for p in e.get("loc", ())],
+            "loc": [_loc_part(p) for p in (*prefix, *e.get("loc", ()))],
         }
-        for e in exc.errors()
+        for e in errors
     ]
-    return _body(422, detail or [{"msg": "invalid request", "type": "value_error", "loc": []}])
+    return detail or [{"msg": "invalid request", "type": "value_error", "loc": list(prefix)}]
+
+
+async def validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return _body(422, validation_detail(exc.errors()))
 
 
 async def http_error(_request: Request, exc: Exception) -> Response:

@@ -13,17 +13,20 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from .. import __version__
 from ..programs.sandbox import POOL as SANDBOX
 from . import docs, errors, headers
 from .common import start_pool
 from .routes import export, expression, health, mlp, python
+from .routes.mlp import MLPRequest
 from .settings import get_settings
 from .workers import POOL as WORKERS
 
@@ -69,11 +72,30 @@ def create_app() -> FastAPI:
     app.include_router(mlp.router)
     app.include_router(python.router)
     app.include_router(export.router)
+    _document_bodies(app, [MLPRequest])
     frontend = Path(get_settings().frontend_dir or FRONTEND_DIR)
     if frontend.is_dir():
         install_frontend(app, frontend)
     app.add_middleware(headers.SecurityHeaders)
     return app
+
+
+def _document_bodies(app: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Add the request models that routes read themselves (body_schema) to the schema's components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(js.pop("$defs", {}))
+                components[model.__name__] = js
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_frontend(app: FastAPI, frontend: Path) -> None:

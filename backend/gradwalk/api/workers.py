@@ -38,13 +38,14 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import anyio
+from pydantic import ValidationError
 
 from .. import pipeline
 from ..export import MEDIA_TYPES
 from ..limits import LimitError, Limits
 from ..progress import time_limit_error
 from ..trace import dumps
-from .errors import describe, error_body
+from .errors import describe, error_body, validation_detail
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ GZIP_LEVEL = 5  # ~6x smaller Graph JSON at a fraction of the encode time
 class Task:
     """What a worker computes: a pipeline input under its limits, as Graph JSON or an export drawing."""
 
-    request: pipeline.Input
+    request: pipeline.Input | Body
     limits: Limits
     deadline: float  # time.monotonic() value (system-wide on Linux: the same clock in every process)
     layout: bool = False
@@ -82,6 +83,33 @@ class Reply:
     @property
     def headers(self) -> dict[str, str]:
         return {"content-encoding": self.encoding, "vary": "accept-encoding"} if self.encoding else {}
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body the worker validates itself, since that costs time in proportion to its size
+    (an MLP's inputs, layers, initial_parameters): `model` names the request model."""
+
+    model: str  # "mlp"
+    raw: bytes
+
+    def parse(self) -> tuple[pipeline.Input, bool]:
+        """The pipeline input and its `layout` flag; _BodyInvalid with pydantic's errors."""
+        from .routes.mlp import MLPRequest  # the routes import this module
+
+        if not self.raw.strip():
+            raise _BodyInvalid([{"msg": "Field required", "type": "missing", "loc": ["body"]}])
+        try:
+            req = {"mlp": MLPRequest}[self.model].model_validate_json(self.raw)
+        except ValidationError as e:
+            raise _BodyInvalid(validation_detail(e.errors(include_url=False), ("body",))) from None
+        return req.to_input(), req.layout
+
+
+class _BodyInvalid(Exception):
+    def __init__(self, detail: list[dict[str, Any]]) -> None:
+        super().__init__("invalid body")
+        self.detail = detail
 
 
 class Disconnected(Exception):
@@ -107,7 +135,8 @@ def execute(
     """Compute `task`'s response (in a worker process; callable anywhere). `on_started()` once the
     request is checked and the work begins; `on_progress(step, loss)` per SGD step."""
     try:
-        job = pipeline.plan(task.request, task.limits, layout=task.layout)
+        request, layout = task.request.parse() if isinstance(task.request, Body) else (task.request, task.layout)
+        job = pipeline.plan(request, task.limits, layout=layout)
         if on_started is not None:
             on_started()
         if task.export is not None:
@@ -118,6 +147,8 @@ def execute(
             body = dumps({"event": "result", **graph}) + b"\n" if task.stream else dumps(graph)
             media = "application/json"
         status = 200
+    except _BodyInvalid as e:
+        return error_reply(422, e.detail)
     except MemoryError:
         return error_reply(
             422,

@@ -25,7 +25,8 @@ from pydantic import ValidationError
 
 from ...export import MEDIA_TYPES
 from ...limits import Limits
-from ..common import LimitsDep, api_error, task_for, worked
+from ..common import LimitsDep, api_error, body_schema, task_for, worked
+from ..workers import Body
 from .expression import ExpressionRequest
 from .mlp import MLPRequest
 
@@ -49,10 +50,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 EXPORT: dict[str, Any] = {"response_class": Response, "responses": RESPONSES}
 
 
-async def _exported(request: Request, req: ExpressionRequest | MLPRequest, limits: Limits, fmt: Format) -> Response:
+async def _exported(
+    request: Request, req: ExpressionRequest | MLPRequest | Body, limits: Limits, fmt: Format
+) -> Response:
     # planned, checked (an MLP's export size before any training), drawn: all in a worker process
-    task = task_for(request, req.to_input(), limits, export=fmt, query=request.method == "GET")
-    return await worked(request, task)
+    inp = req if isinstance(req, Body) else req.to_input()
+    return await worked(request, task_for(request, inp, limits, export=fmt, query=request.method == "GET"))
 
 
 def _from_query(validate: Callable[[Any], T], raw: Any, where: str) -> T:
@@ -95,9 +98,15 @@ async def export_expression_get(
     return await _exported(request, req, limits, format)
 
 
-@router.post("/mlp", summary="Export a trained MLP's graph as DOT, SVG or PNG (draw_dot's picture)", **EXPORT)
-async def export_mlp(req: MLPRequest, limits: LimitsDep, request: Request, format: FormatQuery = "svg") -> Response:
-    return await _exported(request, req, limits, format)
+@router.post(
+    "/mlp",
+    summary="Export a trained MLP's graph as DOT, SVG or PNG (draw_dot's picture)",
+    openapi_extra=body_schema(MLPRequest),
+    **EXPORT,
+)
+async def export_mlp(request: Request, limits: LimitsDep, format: FormatQuery = "svg") -> Response:
+    # the MLP request body is validated in the worker, as POST /api/v1/mlp's
+    return await _exported(request, Body("mlp", await request.body()), limits, format)
 
 
 @router.get("/mlp.{format}", summary="Export a trained MLP's graph by GET (the spec as URL-encoded JSON)", **EXPORT)
