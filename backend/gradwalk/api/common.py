@@ -72,7 +72,8 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def task_for(request: Request, inp: Input | Body, limits: Limits, **fields: Any) -> Task:
     """A worker task for this request: its deadline counts from now, it is gzipped when the client accepts it."""
-    return Task(inp, limits, time.monotonic() + limits.time_seconds, gzip=accepts_gzip(request), **fields)
+    gzipped = accepts_gzip(request) and not fields.get("stream")  # NDJSON lines go out as they come
+    return Task(inp, limits, time.monotonic() + limits.time_seconds, gzip=gzipped, **fields)
 
 
 def start_pool() -> None:

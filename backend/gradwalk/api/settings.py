@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         default=16 * 1024, description="Request line and headers, in bytes (h11's max incomplete event size)."
     )
     http_shutdown_seconds: float = Field(
-        default=3.0, description="On SIGTERM, how long requests in flight may finish before they are cancelled."
+        default=2.0, description="On SIGTERM, how long requests in flight may finish before they are cancelled."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
