@@ -301,10 +301,10 @@ def test_an_mlp_too_big_to_export_is_refused_before_it_trains() -> None:
         "loss": "cross_entropy",
         "inputs": [[0.5] * 784],
         "targets": [3],
-        "steps": 15,  # within max_work: training would take several seconds here
+        "steps": 12,  # within max_work: training would take several seconds here
         "seed": 1,
     }
-    t = time.monotonic()  # wall time: the work runs in a worker process (15 steps alone take over 5 s here)
+    t = time.monotonic()  # wall time: the work runs in a worker process (12 steps alone take about 5 s here)
     r = client.post("/api/v1/export/mlp?format=dot", json=spec)
     seconds = time.monotonic() - t
     assert r.status_code == 422, r.text[:300]

@@ -16,7 +16,7 @@ class Limits:
     max_source_bytes: int = 64 * 1024  # expression source, UTF-8 bytes
     max_nodes: int = 300_000  # nodes in one graph
     max_depth: int = 200  # nesting of parentheses, unary signs, ** chains and calls
-    max_work: int = 3_000_000  # MLP nodes x (steps + 1): the largest takes ~8 s here, well inside time_seconds
+    max_work: int = 2_000_000  # MLP nodes x (steps + 1): the largest takes ~5 s here, well inside time_seconds
     time_seconds: float = 30.0  # one request's work, from its arrival (gradwalk.progress checks it as it goes)
     max_samples: int = 10_000  # MLP samples
     max_steps: int = 10_000  # MLP SGD steps
