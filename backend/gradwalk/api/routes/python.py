@@ -63,6 +63,9 @@ class Snapshot(BaseModel):
 
 
 class PythonResponse(GraphResponse):
+    variables: dict[str, str] | None = Field(  # type: ignore[assignment]
+        None, description="Not in a program's answer: its values are its own objects, not source names."
+    )
     stdout: list[str] = Field(description="Printed lines, capped by program_output_bytes.")
     engine: str = Field(description='"program" (its own Value class) or "gradwalk" (the predefined one).')
     checks: list[Check]
