@@ -1,13 +1,14 @@
 """The service under heavy load: /healthz and the lecture's L example while 1, 4 and 8 near-max
 MLP requests run, and the server's memory before, at peak and after.
 
-    .venv/bin/python benchmarks/load.py [--heavy 1,4,8] [--workers 2]
+    .venv/bin/python benchmarks/load.py [--heavy 0,1,4,8] [--workers 2]
 
 Starts `python -m gradwalk.api.serve` in a second process. Each phase starts N heavy requests
 at once (784-64-10 on one sample, 12 SGD steps: 153,413 nodes x 13 passes, just under
 max_work; ~5 s alone here; the client accepts gzip) and, until the last one is answered,
 probes GET /healthz every 20 ms and POST /api/v1/expression with the L example every 50 ms,
-each on its own keep-alive connection. RSS is the server's process tree (the server, its
+each on its own keep-alive connection (phase 0: 10 s of probes alone, the machine's own noise).
+RSS is the server's process tree (the server, its
 forkserver, the workers), sampled every 100 ms; "after" is 3 s after the phase.
 
 Targets (issue 12): with 4 heavy requests, /healthz max <= 100 ms and L p95 <= 200 ms.
@@ -182,7 +183,8 @@ def phase(port: int, pid: int, n: int) -> dict[str, object]:
     for t in probes + workers:
         t.start()
     peak = before
-    while any(t.is_alive() for t in workers):
+    idle_until = time.monotonic() + 10  # the baseline phase probes for 10 s
+    while any(t.is_alive() for t in workers) or (n == 0 and time.monotonic() < idle_until):
         peak = max(peak, tree_rss(pid))
         time.sleep(0.1)
     stop.set()
@@ -220,7 +222,7 @@ def compare_small(port: int, n: int = 300) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--heavy", default="1,4,8", help="heavy requests per phase, comma-separated")
+    ap.add_argument("--heavy", default="0,1,4,8", help="heavy requests per phase (0: the idle baseline)")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     port = free_port()

@@ -264,8 +264,8 @@ class WorkerPool:
             ctx.set_forkserver_preload([__name__])  # each fork starts with gradwalk imported
             self._ctx = ctx
             self.size, self.memory_bytes, self.recycle_bytes = size, memory_bytes, recycle_bytes
-            for _ in range(size):
-                self._add()
+        for _ in range(size):
+            self._add()
 
     def stop(self) -> None:
         with self._lock:
@@ -273,27 +273,33 @@ class WorkerPool:
         for w in workers:
             w.kill()
 
-    def pids(self) -> list[int]:
-        """The workers' process ids (for tests and the benchmark)."""
+    def _add(self) -> None:
+        """Start a worker and make it available (the fork happens outside the lock: `_take` never waits on it)."""
+        ctx = self._ctx
+        if ctx is None:
+            return
+        w = _Worker(ctx, self.memory_bytes, self.recycle_bytes)
         with self._lock:
-            return [w.proc.pid for w in self._all if w.proc.pid is not None]
-
-    def _add(self) -> None:  # with the lock held
-        w = _Worker(self._ctx, self.memory_bytes, self.recycle_bytes)
-        self._all.add(w)
-        self._idle.append(w)
+            if self._ctx is ctx:
+                self._all.add(w)
+                self._idle.append(w)
+                return
+        w.kill()  # the pool stopped meanwhile
 
     def _take(self) -> _Worker | None:
+        dead: list[_Worker] = []
         with self._lock:
+            found = None
             while self._idle:
                 w = self._idle.pop()
                 if w.alive:
-                    return w
+                    found = w
+                    break
                 self._all.discard(w)  # died while idle (killed from outside): replace it
-                w.kill()
-                if self._ctx is not None:
-                    self._add()
-            return None
+                dead.append(w)
+        for w in dead:
+            self._replace_later(w)
+        return found
 
     def _give_back(self, w: _Worker) -> None:
         with self._lock:
@@ -301,12 +307,21 @@ class WorkerPool:
                 self._idle.append(w)
 
     def _discard(self, w: _Worker) -> None:
-        w.kill()
+        """Stop `w` now and replace it in the background: the event loop never waits for a process."""
+        if w.proc.is_alive():
+            w.proc.kill()
         with self._lock:
-            if w in self._all:
-                self._all.discard(w)
-                if self._ctx is not None:
-                    self._add()
+            if w not in self._all:
+                return
+            self._all.discard(w)
+        self._replace_later(w)
+
+    def _replace_later(self, w: _Worker) -> None:
+        def replace() -> None:
+            w.kill()  # reaps it
+            self._add()
+
+        threading.Thread(target=replace, daemon=True, name="gradwalk-worker-replace").start()
 
     async def events(
         self,
