@@ -211,3 +211,16 @@ def test_sigterm_exits_within_5_seconds_with_work_in_flight(server: live.Live) -
     assert time.monotonic() - t0 < 5.0
     for t in threads:
         t.join(5)
+
+
+def test_a_request_over_the_worker_memory_bound_is_422_and_the_pool_recovers() -> None:
+    # 300 MiB of address space: less than a 153,413-node graph and its JSON need
+    with (
+        live.serving({"GRADWALK_WORKER_MEMORY_BYTES": str(300 * 2**20)}) as s,
+        httpx.Client(base_url=s.url, timeout=60) as http,
+    ):
+        r = http.post("/api/v1/mlp", json={**HEAVY, "steps": 0})
+        assert r.status_code == 422, r.text[:300]
+        (entry,) = r.json()["detail"]
+        assert entry["type"] == "limit.memory" and "worker_memory_bytes" in entry["msg"]
+        assert http.post("/api/v1/mlp", json=SMALL).status_code == 200
