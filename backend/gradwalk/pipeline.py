@@ -6,9 +6,9 @@ or -> a DOT/SVG/PNG drawing. The routes, the CLI and the exports all call it; no
     >>> g["output_name"], g["variables"], [n["grad"] for n in g["nodes"]]
     ('b', {'a': 'n0', 'b': 'n1'}, [4.0, 1.0])
 
-`plan(request, limits)` checks a request against the `Limits` (cheap: the service runs
-it on the event loop, so a bad or over-budget spec is refused before it queues for a
-worker) and returns a `Job`; `job.run()` computes the response dict (Graph JSON of
+`plan(request, limits)` checks a request against the `Limits` (every limit the request
+alone decides, before any work: a bad or over-budget spec is refused at once) and
+returns a `Job`; `job.run()` computes the response dict (Graph JSON of
 docs/api.md, plus what the input kind adds: `variables`/`output_name`, `loss`/`history`...)
 and `job.export(fmt)` its drawing. Errors are core exceptions the caller maps:
 `SourceError` (the language), `SpecError` (an MLP spec), `LimitError` (an export or
