@@ -9,7 +9,9 @@ max_work; ~5 s alone here; the client accepts gzip) and, until the last one is a
 probes GET /healthz every 20 ms and POST /api/v1/expression with the L example every 50 ms,
 each on its own keep-alive connection (phase 0: 10 s of probes alone, the machine's own noise).
 RSS is the server's process tree (the server, its
-forkserver, the workers), sampled every 100 ms; "after" is 3 s after the phase.
+forkserver, the workers), sampled every 100 ms; "after" is 3 s after the phase. "server process
+CPU" is the share of one core the server's own process used (the event loop and its threads,
+not the workers): what the probes compete with.
 
 Targets (issue 12): with 4 heavy requests, /healthz max <= 100 ms and L p95 <= 200 ms.
 Heavy requests beyond 2 per worker wait for one; past time_seconds (30 s, waiting
@@ -115,6 +117,13 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process itself (the event loop's, not its workers')."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "backend"), "GRADWALK_WORKERS": str(workers)}
     cmd = [sys.executable, "-m", "gradwalk.api.serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -166,6 +175,7 @@ def heavy(port: int, statuses: list[int], sizes: list[int], seconds: list[float]
 
 def phase(port: int, pid: int, n: int) -> dict[str, object]:
     before = tree_rss(pid)
+    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
     stop = threading.Event()
     health: list[float] = []
     lecture: list[float] = []
@@ -190,6 +200,7 @@ def phase(port: int, pid: int, n: int) -> dict[str, object]:
     stop.set()
     for t in probes:
         t.join()
+    loop_cpu = (cpu_seconds(pid) - cpu0) / (time.monotonic() - wall0)
     time.sleep(3)
     after = tree_rss(pid)
     return {
@@ -200,6 +211,7 @@ def phase(port: int, pid: int, n: int) -> dict[str, object]:
         "bytes": max(sizes, default=0),
         "seconds": max(seconds, default=0.0),
         "rss": (before, peak, after),
+        "loop_cpu": loop_cpu,
     }
 
 
@@ -246,7 +258,8 @@ def main() -> None:
                 f"{n:5d} | {pct(h, 0.5):6.1f} / {pct(h, 0.95):6.1f} / {max(h) * 1000:6.1f} ({len(h)} probes)"
                 f" | {pct(lec, 0.5):6.1f} / {pct(lec, 0.95):6.1f} / {max(lec) * 1000:6.1f} ({len(lec)})"
                 f" | {dict(r['statuses'])}, {r['seconds']:.1f} s, {r['bytes']:,}"  # type: ignore[call-overload]
-                f" | {before / mib:.0f} / {peak / mib:.0f} / {after / mib:.0f}",
+                f" | {before / mib:.0f} / {peak / mib:.0f} / {after / mib:.0f}"
+                f" | {r['loop_cpu']:.0%}",
                 flush=True,
             )
     finally:

@@ -51,7 +51,8 @@ class Settings(BaseSettings):
         description="Address space of one worker process (0: unbounded); a request needing more is a 422.",
     )
     worker_recycle_bytes: int = Field(
-        default=512 * 1024**2, description="A worker whose resident memory is above this after a request is replaced."
+        default=96 * 1024**2,
+        description="A worker whose resident memory is above this after a request is replaced (a fresh one is ~40 MB).",
     )
     max_programs: int = Field(
         default=4, description="Python programs run at once (sandbox worker processes); more wait for a free one."
