@@ -176,3 +176,19 @@ def test_the_page_folder_is_a_setting(tmp_path: Path, monkeypatch: pytest.Monkey
     finally:
         monkeypatch.delenv("GRADWALK_FRONTEND_DIR")
         get_settings.cache_clear()
+
+
+def test_past_the_connection_limit_the_answer_is_503_in_the_error_shape() -> None:
+    with live.serving({"GRADWALK_HTTP_MAX_CONNECTIONS": "3"}) as s:
+        idle = [s.connect() for _ in range(3)]  # open, silent: they count
+        try:
+            time.sleep(0.3)
+            status, body = _status_and_body(s.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+            assert status == 503 and body["detail"][0]["type"] == "http.503"  # type: ignore[index]
+            assert "http_max_connections" in body["detail"][0]["msg"]  # type: ignore[index]
+        finally:
+            for c in idle:
+                c.close()
+        time.sleep(0.3)
+        status, body = _status_and_body(s.raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        assert status == 200 and body == {"status": "ok"}

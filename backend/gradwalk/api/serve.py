@@ -5,8 +5,9 @@
 uvicorn's h11 protocol, with its max incomplete event size as the header limit, plus
 what uvicorn has no option for: a read timeout (a request's headers and body must
 arrive within `http_read_timeout_seconds`, so idle, half-sent and trickled requests
-do not hold a connection) and the JSON error shape for the requests h11 rejects
-(a malformed Content-Length, oversized headers). No `server` header.
+do not hold a connection), the JSON error shape for the requests h11 rejects (a
+malformed Content-Length, oversized headers) and for those over the connection limit
+(uvicorn's limit_concurrency answers in plain text). No `server` header.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Protocol(H11Protocol):
 
     read_timeout: float = 15.0
     max_header_bytes: int = 16 * 1024
+    max_connections: int = 200
     _read_timer: asyncio.TimerHandle | None = None
     _head_bytes = 0  # of the request whose headers are arriving
 
@@ -46,6 +48,12 @@ class Protocol(H11Protocol):
         if self.conn.their_state is h11.IDLE:
             if self._read_timer is None:
                 self._arm()  # the next request on a kept-alive connection starts now
+            # uvicorn's own limit_concurrency answers in plain text: this one in the error shape
+            if self._head_bytes == 0 and (
+                len(self.connections) > self.max_connections or len(self.tasks) >= self.max_connections
+            ):
+                self._send_error(503, f"the server is at its http_max_connections limit of {self.max_connections}")
+                return
             # h11's limit only counts what it has to buffer: headers that arrive whole pass it
             end = data.find(b"\r\n\r\n")
             head = self._head_bytes + (len(data) if end < 0 else end)
@@ -110,7 +118,11 @@ def config(settings: Settings, host: str, port: int) -> uvicorn.Config:
     protocol = type(
         "GradwalkProtocol",
         (Protocol,),
-        {"read_timeout": settings.http_read_timeout_seconds, "max_header_bytes": settings.http_max_header_bytes},
+        {
+            "read_timeout": settings.http_read_timeout_seconds,
+            "max_header_bytes": settings.http_max_header_bytes,
+            "max_connections": settings.http_max_connections,
+        },
     )
     return uvicorn.Config(
         APP,
@@ -118,7 +130,7 @@ def config(settings: Settings, host: str, port: int) -> uvicorn.Config:
         port=port,
         http=protocol,
         timeout_keep_alive=max(1, round(settings.http_keep_alive_seconds)),
-        limit_concurrency=settings.http_max_connections,
+        limit_concurrency=None,  # Protocol.max_connections: the same limit, answered in the error shape
         h11_max_incomplete_event_size=settings.http_max_header_bytes,
         timeout_graceful_shutdown=max(1, round(settings.http_shutdown_seconds)),
         server_header=False,
