@@ -6,7 +6,8 @@ client accepts it) and sends back the finished body, status included: a core err
 answered in the error shape there too (`errors.describe`). A streaming task also sends
 `("progress", step, loss)` messages as the SGD loop reports them.
 
-The service's side never blocks: a reader thread per worker moves its messages into a
+Requests wait for an idle worker first come, first served. The service's side never
+blocks: a reader thread per worker moves its messages into a
 queue that `WorkerPool.events` polls, checking between polls whether the client has
 gone and whether the request's deadline (`time_seconds` from its arrival) has passed. In
 either case the worker is killed at once and replaced (a fork of the forkserver, which
@@ -22,6 +23,8 @@ it stopped (a TestClient without lifespan) starts it.
 from __future__ import annotations
 
 import gzip
+import heapq
+import itertools
 import logging
 import multiprocessing as mp
 import os
@@ -247,6 +250,8 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
+        self._waiting: list[int] = []  # a heap of the tickets of requests waiting for a worker
+        self._tickets = itertools.count()
         self._ctx: Any = None
         self.size = 0
         self.memory_bytes = 0
@@ -270,6 +275,7 @@ class WorkerPool:
     def stop(self) -> None:
         with self._lock:
             workers, self._all, self._idle, self._ctx = list(self._all), set(), [], None
+            # requests still waiting keep their tickets: a restarted pool serves them in order
         for w in workers:
             w.kill()
 
@@ -286,20 +292,36 @@ class WorkerPool:
                 return
         w.kill()  # the pool stopped meanwhile
 
-    def _take(self) -> _Worker | None:
+    def _take(self, ticket: int) -> _Worker | None:
+        """An idle worker for the request holding `ticket`, if it is the longest waiting (first come, first
+        served: the oldest request is the nearest to its deadline)."""
         dead: list[_Worker] = []
         with self._lock:
             found = None
-            while self._idle:
+            while self._idle and self._waiting[0] == ticket:
                 w = self._idle.pop()
                 if w.alive:
                     found = w
                     break
                 self._all.discard(w)  # died while idle (killed from outside): replace it
                 dead.append(w)
+            if found is not None:
+                heapq.heappop(self._waiting)
         for w in dead:
             self._replace_later(w)
         return found
+
+    def _queue(self) -> int:
+        with self._lock:
+            ticket = next(self._tickets)
+            heapq.heappush(self._waiting, ticket)
+            return ticket
+
+    def _leave(self, ticket: int) -> None:
+        with self._lock:
+            if ticket in self._waiting:
+                self._waiting.remove(ticket)
+                heapq.heapify(self._waiting)
 
     def _give_back(self, w: _Worker) -> None:
         with self._lock:
@@ -335,20 +357,25 @@ class WorkerPool:
         next_check = time.monotonic() + DISCONNECT_POLL_SECONDS
         quiet_since = time.monotonic()
         w = None
-        while w is None:  # wait for an idle worker, as long as the deadline allows
-            if time.monotonic() > task.deadline:
-                yield ("reply", _limit_reply(time_limit_error(task.limits.time_seconds)))
-                return
-            w = self._take()
+        ticket = self._queue()
+        try:
+            while w is None:  # wait for an idle worker, as long as the deadline allows
+                if time.monotonic() > task.deadline:
+                    yield ("reply", _limit_reply(time_limit_error(task.limits.time_seconds)))
+                    return
+                w = self._take(ticket)
+                if w is None:
+                    if heartbeat is not None and time.monotonic() - quiet_since >= heartbeat:
+                        quiet_since = time.monotonic()
+                        yield ("waiting",)
+                    await anyio.sleep(POLL_SECONDS)
+                    if disconnected is not None and time.monotonic() >= next_check:
+                        next_check = time.monotonic() + DISCONNECT_POLL_SECONDS
+                        if await disconnected():
+                            raise Disconnected()
+        finally:
             if w is None:
-                if heartbeat is not None and time.monotonic() - quiet_since >= heartbeat:
-                    quiet_since = time.monotonic()
-                    yield ("waiting",)
-                await anyio.sleep(POLL_SECONDS)
-                if disconnected is not None and time.monotonic() >= next_check:
-                    next_check = time.monotonic() + DISCONNECT_POLL_SECONDS
-                    if await disconnected():
-                        raise Disconnected()
+                self._leave(ticket)  # gave up waiting: the next in line moves up
         finished = False
         try:
             w.conn.send_bytes(pickle.dumps(task))
