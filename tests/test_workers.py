@@ -234,7 +234,7 @@ def test_requests_waiting_for_a_worker_are_served_in_arrival_order() -> None:
         finished: list[int] = []
 
         def post(k: int) -> None:
-            r = httpx.post(f"{s.url}/api/v1/mlp", json={**SMALL, "steps": 3_000}, timeout=60)  # ~1 s each
+            r = httpx.post(f"{s.url}/api/v1/mlp", json={**SMALL, "steps": 2_000}, timeout=60)  # ~0.7 s each
             assert r.status_code == 200
             finished.append(k)
 
@@ -242,7 +242,7 @@ def test_requests_waiting_for_a_worker_are_served_in_arrival_order() -> None:
         for k in range(4):
             threads.append(threading.Thread(target=post, args=(k,)))
             threads[-1].start()
-            time.sleep(0.3)  # each one arrives while the one before waits or runs
+            time.sleep(0.15)  # all arrive while the first one runs
         for t in threads:
             t.join(60)
         assert finished == [0, 1, 2, 3]
