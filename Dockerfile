@@ -1,6 +1,7 @@
 # gradwalk service image: the same steps as `make run` (install the package with its
-# server extra, Graphviz from Debian), served by uvicorn as a non-root user.
-FROM python:3.11-slim
+# server extra, Graphviz from Debian), served by `python -m gradwalk.api.serve`
+# (uvicorn with the HTTP settings of docs/api.md) as a non-root user.
+FROM python:3.11.13-slim-bookworm
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends graphviz \
@@ -9,14 +10,17 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY backend ./backend
+# a regular (non-editable) install: the image runs the installed package, not the copied tree
+RUN pip install --no-cache-dir ".[server]" && rm -rf backend build
 COPY frontend ./frontend
-RUN pip install --no-cache-dir -e ".[server]"
+ENV GRADWALK_FRONTEND_DIR=/app/frontend
 
 RUN useradd --create-home --uid 10001 gradwalk
 USER gradwalk
 
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
 
-CMD ["uvicorn", "gradwalk.api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+# exec form: SIGTERM reaches the server, which stops within http_shutdown_seconds
+CMD ["python", "-m", "gradwalk.api.serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -6,13 +6,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-APP    := gradwalk.api.main:app
+SERVE  := gradwalk.api.serve
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-torch torch golden bench install install-test system-deps browser-deps apt-install lint clean
 
 run: install system-deps
-	$(VENV)/bin/uvicorn $(APP) --host $(HOST) --port $(PORT)
+	$(PY) -m $(SERVE) --host $(HOST) --port $(PORT)
 
 test: install-test system-deps browser-deps
 	$(PY) -m pytest -m "not torch" -p no:cacheprovider

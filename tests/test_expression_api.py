@@ -159,8 +159,8 @@ def test_openapi_documents_the_graph_and_errors() -> None:
 def test_unknown_route_and_method_use_the_error_shape() -> None:
     r = client.get("/api/v1/nope")
     assert r.status_code == 404 and r.json()["detail"][0]["type"] == "http.404"
-    r = client.get("/api/v1/expression")  # the frontend's static mount answers unmatched GETs
-    assert r.status_code in (404, 405) and r.json()["detail"][0]["msg"]
+    r = client.get("/api/v1/expression")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and r.json()["detail"][0]["msg"]
 
 
 def test_requests_leave_no_cyclic_garbage() -> None:

@@ -9,6 +9,7 @@ import shutil
 from collections import defaultdict
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,6 +21,7 @@ from gradwalk.layout.layered import layered_layout
 from gradwalk.layout.views import Drawing
 from gradwalk.tape import fresh_tape
 from gradwalk.trace import trace
+from tests import live
 
 from .lecture import lecture_values
 
@@ -373,13 +375,13 @@ def test_mlp_route_layout_has_collapsed_views() -> None:
     assert {n["id"] for n in views["layer"]["nodes"]} == {"input", "layer1", "layer2", "loss"}
 
 
-def test_routes_serve_layouts_without_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
-    CACHE.clear()
-    r = client.post("/api/v1/expression", json={"source": LECTURE, "layout": True})
-    assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
-    r = client.post("/api/v1/mlp", json={**MLP_SPEC, "layout": True})
-    assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
+def test_routes_serve_layouts_without_dot(tmp_path: Any) -> None:
+    # layouts are computed in the server's worker processes: a server without Graphviz on its PATH
+    with live.serving({"PATH": str(tmp_path)}) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        r = http.post("/api/v1/expression", json={"source": LECTURE, "layout": True})
+        assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
+        r = http.post("/api/v1/mlp", json={**MLP_SPEC, "layout": True})
+        assert r.status_code == 200 and r.json()["layout"]["engine"] == "layered"
 
 
 @pytest.mark.parametrize("engine", ENGINES)

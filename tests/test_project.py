@@ -13,19 +13,23 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = "gradwalk.api.main:app"
+SERVE = "gradwalk.api.serve"
 
 
 def test_dockerfile_compose_and_makefile_agree() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     compose = (ROOT / "docker-compose.yml").read_text()
     makefile = (ROOT / "Makefile").read_text()
-    assert dockerfile.startswith("# ") and "FROM python:3.11-slim" in dockerfile
+    assert dockerfile.startswith("# ")
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-\w+$", dockerfile, re.M), "the base image is pinned to a release"
     assert re.search(r"apt-get install .*graphviz", dockerfile)
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M), "the image runs as a non-root user"
-    assert f'"{APP}"' in dockerfile and f"APP    := {APP}" in makefile
+    assert f'"-m", "{SERVE}"' in dockerfile and f"SERVE  := {SERVE}" in makefile and "-m $(SERVE)" in makefile
+    assert re.search(r'pip install --no-cache-dir "\.\[server\]"', dockerfile), "installed, not editable"
+    assert "-e " not in dockerfile and "GRADWALK_FRONTEND_DIR=/app/frontend" in dockerfile
     assert '"--host", "0.0.0.0", "--port", "8000"' in dockerfile and "EXPOSE 8000" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "127.0.0.1:8000/healthz" in dockerfile
+    assert re.search(r"^    mem_limit: \d+[mg]$", compose, re.M), "compose bounds the container's memory"
     assert '"8000:8000"' in compose and "127.0.0.1:8000/healthz" in compose and "healthcheck:" in compose
     assert "PORT   ?= 8000" in makefile and '.[server]' in dockerfile and '.[server]' in makefile
 

@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "serve":
-        import uvicorn
+        from .api.serve import main as run_server  # the `server` extra: uvicorn with docs/api.md's HTTP settings
 
-        uvicorn.run("gradwalk.api.main:app", host=args.host, port=args.port)
+        run_server(["--host", args.host, "--port", str(args.port)])
         return 0
     request = pipeline.Expression(_source(args.source), args.output)
     try:

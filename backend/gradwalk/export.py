@@ -31,7 +31,12 @@ if TYPE_CHECKING:
 Json = dict[str, Any]
 
 FORMATS = ("svg", "png")  # what render() produces; "dot" is the source itself
-MEDIA_TYPES = {"dot": "text/vnd.graphviz", "svg": "image/svg+xml", "png": "image/png"}
+MEDIA_TYPES = {
+    "dot": "text/vnd.graphviz",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "html": "text/html; charset=utf-8",  # the standalone page (gradwalk.standalone), not a Graphviz drawing
+}
 INSTALL_HINT = "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"
 
 

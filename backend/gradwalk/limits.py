@@ -16,7 +16,8 @@ class Limits:
     max_source_bytes: int = 64 * 1024  # expression source, UTF-8 bytes
     max_nodes: int = 300_000  # nodes in one graph
     max_depth: int = 200  # nesting of parentheses, unary signs, ** chains and calls
-    max_work: int = 20_000_000_000  # MLP training multiply-adds (gradwalk.training.training_work)
+    max_work: int = 20_000_000_000  # MLP training multiply-adds (gradwalk.training.training_work): ~4 s here
+    time_seconds: float = 30.0  # one request's work, from its arrival (gradwalk.progress checks it as it goes)
     max_samples: int = 10_000  # MLP samples
     max_steps: int = 10_000  # MLP SGD steps
     max_boundary_resolution: int = 200  # grid points per axis of an MLP's decision boundary

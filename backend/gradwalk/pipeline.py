@@ -6,9 +6,9 @@ or -> a DOT/SVG/PNG drawing. The routes, the CLI and the exports all call it; no
     >>> g["output_name"], g["variables"], [n["grad"] for n in g["nodes"]]
     ('b', {'a': 'n0', 'b': 'n1'}, [4.0, 1.0])
 
-`plan(request, limits)` checks a request against the `Limits` (cheap: the service runs
-it on the event loop, so a bad or over-budget spec is refused before it queues for a
-worker) and returns a `Job`; `job.run()` computes the response dict (Graph JSON of
+`plan(request, limits)` checks a request against the `Limits` (every limit the request
+alone decides, before any work: a bad or over-budget spec is refused at once) and
+returns a `Job`; `job.run()` computes the response dict (Graph JSON of
 docs/api.md, plus what the input kind adds: `variables`/`output_name`, `loss`/`history`...)
 and `job.export(fmt)` its drawing. Errors are core exceptions the caller maps:
 `SourceError` (the language), `SpecError` (an MLP spec), `LimitError` (an export or
@@ -23,7 +23,8 @@ the sandbox and hands back its graph dict.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import ops, standalone
@@ -34,6 +35,7 @@ from .limits import LimitError, Limits
 from .nudge import Nodes, check_fd_work, check_overrides, finite_differences, leaf_values, set_leaves
 from .paths import check_path_work, paths
 from .programs import Program, ProgramError, SandboxLimits
+from .progress import OnProgress, watching
 from .tape import fresh_tape
 from .trace import collector_paused, record, variables
 from .trace import graph as trace_graph
@@ -170,39 +172,56 @@ class Job:
         with fresh_tape():  # each request builds on its own private tape
             return self.build()
 
-    def run(self) -> Json:
-        """The response dict, with `layout` when the request asked for it."""
-        graph = self.graph()
-        if self.layout:
+    def run(self, on_progress: OnProgress | None = None, deadline: float | None = None) -> Json:
+        """The response dict, with `layout` when the request asked for it. LimitError("limit.time") past
+        `deadline` (a time.monotonic() value; default: `time_seconds` from now); `on_progress(step, loss)`
+        hears of each SGD step."""
+        with self._watched(deadline, on_progress):
+            graph = self.graph()
+            if self.layout:
+                graph["layout"] = compute_layout(
+                    graph,
+                    dot_max_nodes=self.limits.dot_max_nodes,
+                    dot_timeout=self.limits.dot_timeout_seconds,
+                    cache_size=self.limits.layout_cache_size,
+                )
+            return graph
+
+    def export(self, fmt: str, deadline: float | None = None) -> bytes:
+        """DOT text ("dot") or a rendered "svg"/"png" in draw_dot's look; LimitError past the export limits."""
+        if self.nodes is not None:
+            check_export_size(self.nodes, self.limits)  # before any training, not after it
+        with self._watched(deadline, None):
+            return drawing(self.graph(), fmt, self.limits)
+
+    def _watched(self, deadline: float | None, on_progress: OnProgress | None) -> AbstractContextManager[None]:
+        seconds = self.limits.time_seconds
+        return watching(seconds, limit=seconds, deadline=deadline, on_progress=on_progress)
+
+    def standalone(self, state: Json, deadline: float | None = None) -> bytes:
+        """The page with this graph (laid out) in one HTML file that plays offline, opening at
+        `state` ({"mode", "source" or "spec", "language", "pos", "view", "embed"}; gradwalk.standalone)."""
+        if self.nodes is not None:
+            check_export_size(self.nodes, self.limits)
+        with self._watched(deadline, None):
+            graph = self.graph()
+            check_export_size(len(graph["nodes"]), self.limits)
             graph["layout"] = compute_layout(
                 graph,
                 dot_max_nodes=self.limits.dot_max_nodes,
                 dot_timeout=self.limits.dot_timeout_seconds,
                 cache_size=self.limits.layout_cache_size,
             )
-        return graph
-
-    def export(self, fmt: str) -> bytes:
-        """DOT text ("dot") or a rendered "svg"/"png" in draw_dot's look; LimitError past the export limits."""
-        if self.nodes is not None:
-            check_export_size(self.nodes, self.limits)  # before any training, not after it
-        return drawing(self.graph(), fmt, self.limits)
+            return standalone.page({**state, "graph": graph, "ops": ops.listing()})
 
 
-    def standalone(self, state: Json) -> bytes:
-        """The page with this graph (laid out) in one HTML file that plays offline, opening at
-        `state` ({"mode", "source" or "spec", "language", "pos", "view", "embed"}; gradwalk.standalone)."""
-        if self.nodes is not None:
-            check_export_size(self.nodes, self.limits)
-        graph = self.graph()
-        check_export_size(len(graph["nodes"]), self.limits)
-        graph["layout"] = compute_layout(
-            graph,
-            dot_max_nodes=self.limits.dot_max_nodes,
-            dot_timeout=self.limits.dot_timeout_seconds,
-            cache_size=self.limits.layout_cache_size,
-        )
-        return standalone.page({**state, "graph": graph, "ops": ops.listing()})
+def page_state(request: Input) -> Json:
+    """How the standalone page shows `request` beside its graph: the mode, and the source or spec."""
+    if isinstance(request, Expression):
+        return {"mode": "expression", "source": request.source, "language": "expression"}
+    if isinstance(request, MLPSpec):
+        return {"mode": "mlp", "spec": {k: v for k, v in asdict(request).items() if v is not None}}
+    return {"mode": "expression", "source": request.source, "language": "python"}
 
 
 def plan(request: Input, limits: Limits | None = None, *, layout: bool = False) -> Job:

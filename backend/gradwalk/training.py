@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import datasets, losses, vectorised
+from . import datasets, losses, progress, vectorised
 from .engine import Value
 from .limits import Limits
 from .nn import INITS, MLP, initial_values, parameter_count, parameter_names
@@ -547,6 +547,7 @@ def fit(
                 rec.holdout_accuracy.append(vectorised.accuracy(hout, ht, p.accuracy))
         if on_progress is not None:
             on_progress(k, loss)
+        progress.tick(k, loss)  # the request's deadline, and the loss for a streaming client
         if on_parameters is not None:
             on_parameters(k, [float(v) for v in net.flat()])
         return grads

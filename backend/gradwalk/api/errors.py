@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -33,9 +34,7 @@ from .settings import get_settings
 
 
 def _body(status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps({"detail": detail}), status_code=status, media_type="application/json", headers=headers
-    )
+    return Response(error_body(detail), status_code=status, media_type="application/json", headers=headers)
 
 
 def _safe_str(x: object) -> str:
@@ -47,17 +46,22 @@ def _loc_part(x: object) -> str | int:
     return x if isinstance(x, int) and not isinstance(x, bool) else _safe_str(x)
 
 
-async def validation_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+def validation_detail(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """pydantic's errors as entries: msg, type and loc only (never the rejected input)."""
     detail = [
         {
             "msg": _safe_str(e.get("msg", "invalid input")),
             "type": _safe_str(e.get("type", "value_error")),
-            "loc": [_loc_part(p) for p in e.get("loc", ())],
+            "loc": [_loc_part(p) for p in (*prefix, *e.get("loc", ()))],
         }
-        for e in exc.errors()
+        for e in errors
     ]
-    return _body(422, detail or [{"msg": "invalid request", "type": "value_error", "loc": []}])
+    return detail or [{"msg": "invalid request", "type": "value_error", "loc": list(prefix)}]
+
+
+async def validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return _body(422, validation_detail(exc.errors()))
 
 
 async def http_error(_request: Request, exc: Exception) -> Response:
@@ -76,36 +80,38 @@ async def http_error(_request: Request, exc: Exception) -> Response:
         )
 
 
-async def source_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, SourceError)
-    detail = exc.as_detail()
-    # GET exports take the source in the query string
-    field = exc.field or ("output" if exc.type == "output" else "source",)
-    detail["loc"] = ["query" if request.method == "GET" else "body", *field]
-    return _body(413 if exc.type == "limit.source_bytes" else 422, [detail])
+def describe(exc: Exception, query: bool = False) -> tuple[int, list[dict[str, Any]]] | None:
+    """The status and error entries of a core exception (None: not one of ours, a bug). `query`: the
+    request came in the query string (the GET exports), so `loc` says "query". Used by the handlers
+    below and by the worker processes, which answer with the error body themselves."""
+    if isinstance(exc, SourceError):
+        detail = exc.as_detail()
+        field = exc.field or ("output" if exc.type == "output" else "source",)  # overrides, paths: their own
+        detail["loc"] = ["query" if query else "body", *field]
+        return (413 if exc.type == "limit.source_bytes" else 422), [detail]
+    if isinstance(exc, SpecError):
+        return 422, [{"msg": _safe_str(exc), "type": exc.kind}]
+    if isinstance(exc, LimitError):
+        return (413 if exc.type == "limit.source_bytes" else 422), [{"msg": exc.msg, "type": exc.type, **exc.extra}]
+    if isinstance(exc, ProgramError):
+        return 422, [{**exc.as_detail(), "loc": ["body", "output" if exc.type == "output" else "source"]}]
+    if isinstance(exc, GraphvizUnavailable):
+        return 503, [{"msg": f"{exc}. DOT export (format=dot) still works.", "type": "graphviz.unavailable"}]
+    if isinstance(exc, GraphvizError):
+        return 422, [{"msg": _safe_str(exc), "type": "graphviz.failed"}]
+    return None
 
 
-async def spec_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, SpecError)
-    return _body(422, [{"msg": _safe_str(exc), "type": exc.kind}])
+def error_body(detail: list[dict[str, Any]]) -> bytes:
+    return orjson.dumps({"detail": detail})
 
 
-async def limit_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LimitError)
-    return _body(413 if exc.type == "limit.source_bytes" else 422, [{"msg": exc.msg, "type": exc.type, **exc.extra}])
-
-
-async def program_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ProgramError)
-    return _body(422, [{**exc.as_detail(), "loc": ["body", "output" if exc.type == "output" else "source"]}])
-
-
-async def graphviz_unavailable(_request: Request, exc: Exception) -> Response:
-    return _body(503, [{"msg": f"{exc}. DOT export (format=dot) still works.", "type": "graphviz.unavailable"}])
-
-
-async def graphviz_failed(_request: Request, exc: Exception) -> Response:
-    return _body(422, [{"msg": _safe_str(exc), "type": "graphviz.failed"}])
+async def core_error(request: Request, exc: Exception) -> Response:
+    described = describe(exc, query=request.method == "GET")
+    if described is None:
+        return await internal_error(request, exc)
+    status, detail = described
+    return _body(status, detail)
 
 
 async def internal_error(_request: Request, _exc: Exception) -> Response:
@@ -207,11 +213,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers and the body middleware on `app`."""
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(SourceError, source_error)
-    app.add_exception_handler(SpecError, spec_error)
-    app.add_exception_handler(LimitError, limit_error)
-    app.add_exception_handler(ProgramError, program_error)
-    app.add_exception_handler(GraphvizUnavailable, graphviz_unavailable)
-    app.add_exception_handler(GraphvizError, graphviz_failed)
+    for kind in (SourceError, SpecError, LimitError, ProgramError, GraphvizUnavailable, GraphvizError):
+        app.add_exception_handler(kind, core_error)
     app.add_exception_handler(Exception, internal_error)
     app.add_middleware(BodyLimit)

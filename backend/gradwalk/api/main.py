@@ -1,25 +1,36 @@
 """The FastAPI application: routers, error handlers, the static frontend.
 
-    uvicorn gradwalk.api.main:app     (what `make run`, the Dockerfile and compose run)
+    python -m gradwalk.api.serve      (what `make run`, the Dockerfile and compose run: uvicorn
+                                       with the HTTP settings of docs/api.md)
+
+The page is served at `/` and its assets only under their own folders (`/css/`, `/js/`,
+...): every other path is the API's, so an unknown one is a JSON 404 and a known one
+with the wrong method a 405 with `Allow`.
 """
 
 import gc
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from .. import __version__
-from ..programs.sandbox import POOL
-from . import docs, errors
+from ..programs.sandbox import POOL as SANDBOX
+from . import docs, errors, headers
+from .common import start_pool
 from .routes import export, expression, health, mlp, python
+from .routes.mlp import MLPRequest
 from .settings import get_settings
+from .workers import POOL as WORKERS
 
-FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"
+FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"  # the checkout's; the image sets frontend_dir
 
 
 @asynccontextmanager
@@ -31,12 +42,14 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Worker threads compute big graphs while the loop answers small requests: hand
     # the GIL over every 1 ms instead of 5 ms so /healthz and small requests stay quick.
     sys.setswitchinterval(0.001)
-    # Python programs run in pydantic-monty worker processes: the pool lives as long as the app.
-    POOL.start(get_settings().max_programs)
+    # Heavy requests run in worker processes, Python programs in pydantic-monty's: both live as long as the app.
+    start_pool()
+    SANDBOX.start(get_settings().max_programs)
     try:
         yield
     finally:
-        POOL.stop()
+        WORKERS.stop()
+        SANDBOX.stop()
 
 
 def create_app() -> FastAPI:
@@ -59,9 +72,48 @@ def create_app() -> FastAPI:
     app.include_router(mlp.router)
     app.include_router(python.router)
     app.include_router(export.router)
-    if FRONTEND_DIR.is_dir():
-        app.mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend")
+    _document_bodies(app, [MLPRequest])
+    frontend = Path(get_settings().frontend_dir or FRONTEND_DIR)
+    if frontend.is_dir():
+        install_frontend(app, frontend)
+    app.add_middleware(headers.SecurityHeaders)
     return app
+
+
+def _document_bodies(app: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Add the request models that routes read themselves (body_schema) to the schema's components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(js.pop("$defs", {}))
+                components[model.__name__] = js
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def install_frontend(app: FastAPI, frontend: Path) -> None:
+    """The page at `/` (and its top-level files by name), each asset folder at its own path."""
+    for folder in sorted(p for p in frontend.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        app.mount(f"/{folder.name}", StaticFiles(directory=folder), name=f"frontend-{folder.name}")
+    files = {p.name: p for p in frontend.iterdir() if p.is_file() and not p.name.startswith(".")}
+    if "index.html" in files:
+        files[""] = files["index.html"]
+    for name, path in sorted(files.items()):
+        app.add_api_route(f"/{name}", _file_route(path), methods=["GET", "HEAD"], include_in_schema=False)
+
+
+def _file_route(path: Path) -> Callable[[], Awaitable[FileResponse]]:
+    async def serve() -> FileResponse:
+        return FileResponse(path)
+
+    return serve
 
 
 app = create_app()

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     max_nodes: int = _D.max_nodes
     max_depth: int = _D.max_depth
     max_work: int = _D.max_work
+    time_seconds: float = _D.time_seconds
     max_samples: int = _D.max_samples
     max_steps: int = _D.max_steps
     max_boundary_resolution: int = _D.max_boundary_resolution
@@ -45,9 +46,40 @@ class Settings(BaseSettings):
 
     # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
-    worker_threads: int = Field(default=4, description="Threads that run CPU-bound requests off the event loop.")
+    workers: int = Field(
+        default=2, ge=1, description="Worker processes that compute the CPU-heavy requests; more wait for a free one."
+    )
+    worker_memory_bytes: int = Field(
+        default=2 * 1024**3,
+        ge=0,
+        description="Address space of one worker process (0: unbounded); a request needing more is a 422.",
+    )
+    worker_recycle_bytes: int = Field(
+        default=96 * 1024**2,
+        description="A worker whose resident memory is above this after a request is replaced (a fresh one is ~40 MB).",
+    )
     max_programs: int = Field(
         default=4, description="Python programs run at once (sandbox worker processes); more wait for a free one."
+    )
+    frontend_dir: str | None = Field(
+        default=None, description="Folder of the page (index.html, css/, js/); default: the checkout's frontend/."
+    )
+
+    # HTTP: what `python -m gradwalk.api.serve` passes to uvicorn (docs/api.md, HTTP).
+    http_read_timeout_seconds: float = Field(
+        default=15.0,
+        description="A request's headers and body must arrive within this time of the connection opening (or of"
+        " the previous response); a slower or idle connection is closed.",
+    )
+    http_keep_alive_seconds: float = Field(default=5.0, description="An idle keep-alive connection is closed after it.")
+    http_max_connections: int = Field(
+        default=200, description="Open connections (and requests in progress) beyond which uvicorn answers 503."
+    )
+    http_max_header_bytes: int = Field(
+        default=16 * 1024, description="Request line and headers, in bytes (h11's max incomplete event size)."
+    )
+    http_shutdown_seconds: float = Field(
+        default=2.0, description="On SIGTERM, how long requests in flight may finish before they are cancelled."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .. import ops
 from ..engine import Value
+from ..progress import tick
 from .errors import SourceError
 from .parser import DEFAULT_MAX_DEPTH, Statement, parse
 from .tokens import Token, tokenize
@@ -174,6 +175,7 @@ def run(
     last: Value | None = None
     selected: tuple[str, Value] | None = None
     for st in statements:
+        tick()  # the request's deadline (gradwalk.progress)
         if st.kind == "noop":
             continue
         if st.kind == "leaf":

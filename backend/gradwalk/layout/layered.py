@@ -24,6 +24,7 @@ Coordinates are px, origin top-left, y down; (x, y) is a box's center.
 
 from __future__ import annotations
 
+from ..progress import tick
 from .views import Drawing
 
 RANK_SEP = 36.0  # dot's default ranksep, 0.5 in
@@ -124,6 +125,7 @@ def layered_layout(d: Drawing) -> Placement:
             npos[v] = (i + 0.5) / size
     big = k > BIG
     for sweep in range(1 if big else SWEEPS):
+        tick()  # the request's deadline (gradwalk.progress)
         down = sweep % 2 == 0
         nbrs = pred if down else succ
         for layer in wide if down else wide[::-1]:

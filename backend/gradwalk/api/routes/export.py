@@ -24,13 +24,15 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Response
+from anyio import CapacityLimiter
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field, ValidationError
 
-from ... import ops, pipeline, standalone
+from ... import ops, standalone
 from ...export import MEDIA_TYPES, check_export_size
 from ...limits import Limits
-from ..common import LimitsDep, StrictModel, api_error, compute
+from ..common import LimitsDep, StrictModel, api_error, body_schema, compute, task_for, worked
+from ..workers import Body
 from .expression import ExpressionRequest
 from .mlp import MLPRequest
 
@@ -41,12 +43,11 @@ Format = Literal["dot", "svg", "png", "html"]
 FormatQuery = Annotated[
     Format, Query(description="dot, svg, png, or html: the page with the graph, one file that plays offline.")
 ]
-HTML = "text/html; charset=utf-8"
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The graph as DOT text, an SVG or a PNG image, or the standalone page (html).",
-        "content": {media: {} for media in [*MEDIA_TYPES.values(), HTML]},
+        "content": {media: {} for media in MEDIA_TYPES.values()},
     },
     413: {"description": "Body or source over its size limit."},
     422: {"description": "Invalid request, an error in the source, or a graph over the export limits."},
@@ -57,15 +58,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 EXPORT: dict[str, Any] = {"response_class": Response, "responses": RESPONSES}
 
 
-async def _exported(req: ExpressionRequest | MLPRequest, limits: Limits, fmt: Format) -> Response:
-    job = pipeline.plan(req.to_input(), limits)  # a bad spec fails here, before the worker pool
-    if fmt == "html":  # the page itself, opening on this graph (gradwalk.standalone)
-        if isinstance(req, ExpressionRequest):
-            state: dict[str, Any] = {"mode": "expression", "source": req.source, "language": "expression"}
-        else:
-            state = {"mode": "mlp", "spec": req.model_dump(mode="json", exclude={"layout"})}
-        return Response(content=await compute(job.standalone, state), media_type=HTML)
-    return Response(content=await compute(job.export, fmt), media_type=MEDIA_TYPES[fmt])
+async def _exported(
+    request: Request, req: ExpressionRequest | MLPRequest | Body, limits: Limits, fmt: Format
+) -> Response:
+    # planned, checked (an MLP's export size before any training), drawn: all in a worker process
+    inp = req if isinstance(req, Body) else req.to_input()
+    return await worked(request, task_for(request, inp, limits, export=fmt, query=request.method == "GET"))
 
 
 def _from_query(validate: Callable[[Any], T], raw: Any, where: str) -> T:
@@ -95,27 +93,35 @@ def _mlp_query(
 
 
 @router.post("/expression", summary="Export an expression's graph as DOT, SVG or PNG (draw_dot's picture)", **EXPORT)
-async def export_expression(req: ExpressionRequest, limits: LimitsDep, format: FormatQuery = "svg") -> Response:
-    return await _exported(req, limits, format)
+async def export_expression(
+    req: ExpressionRequest, limits: LimitsDep, request: Request, format: FormatQuery = "svg"
+) -> Response:
+    return await _exported(request, req, limits, format)
 
 
 @router.get("/expression.{format}", summary="Export an expression's graph by GET (for <img src>, Markdown)", **EXPORT)
 async def export_expression_get(
-    format: Format, req: Annotated[ExpressionRequest, Depends(_expression_query)], limits: LimitsDep
+    format: Format, req: Annotated[ExpressionRequest, Depends(_expression_query)], limits: LimitsDep, request: Request
 ) -> Response:
-    return await _exported(req, limits, format)
+    return await _exported(request, req, limits, format)
 
 
-@router.post("/mlp", summary="Export a trained MLP's graph as DOT, SVG or PNG (draw_dot's picture)", **EXPORT)
-async def export_mlp(req: MLPRequest, limits: LimitsDep, format: FormatQuery = "svg") -> Response:
-    return await _exported(req, limits, format)
+@router.post(
+    "/mlp",
+    summary="Export a trained MLP's graph as DOT, SVG or PNG (draw_dot's picture)",
+    openapi_extra=body_schema(MLPRequest),
+    **EXPORT,
+)
+async def export_mlp(request: Request, limits: LimitsDep, format: FormatQuery = "svg") -> Response:
+    # the MLP request body is validated in the worker, as POST /api/v1/mlp's
+    return await _exported(request, Body("mlp", await request.body()), limits, format)
 
 
 @router.get("/mlp.{format}", summary="Export a trained MLP's graph by GET (the spec as URL-encoded JSON)", **EXPORT)
 async def export_mlp_get(
-    format: Format, req: Annotated[MLPRequest, Depends(_mlp_query)], limits: LimitsDep
+    format: Format, req: Annotated[MLPRequest, Depends(_mlp_query)], limits: LimitsDep, request: Request
 ) -> Response:
-    return await _exported(req, limits, format)
+    return await _exported(request, req, limits, format)
 
 
 class PageRequest(StrictModel):
@@ -134,7 +140,13 @@ class PageRequest(StrictModel):
 
 @router.post("/page", summary="The page with a graph it shows, as one HTML file that plays offline", **EXPORT)
 async def export_page(req: PageRequest, limits: LimitsDep) -> Response:
-    return Response(content=await compute(standalone_page, req.model_dump(), limits), media_type=HTML)
+    global _page_limiter
+    _page_limiter = _page_limiter or CapacityLimiter(2)  # a few MB of JSON written: in a thread, two at a time
+    body = await compute(standalone_page, req.model_dump(), limits, limiter=_page_limiter)
+    return Response(content=body, media_type=MEDIA_TYPES["html"])
+
+
+_page_limiter: CapacityLimiter | None = None
 
 
 def standalone_page(state: dict[str, Any], limits: Limits) -> bytes:

@@ -1,19 +1,21 @@
 """Expression routes: POST /api/v1/expression (source -> Graph JSON), GET /api/v1/ops, GET /api/v1/examples.
 
-The work is gradwalk.pipeline's: the route validates the body, plans the job and runs it
-off the event loop; errors in the source are SourceErrors, mapped in api/errors.py.
+The work is gradwalk.pipeline's: the route validates the body and runs the job in a worker
+process (gradwalk.api.workers), or here when the source is tiny; errors in the source are
+SourceErrors, mapped in api/errors.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from ... import ops, pipeline
 from ...examples import LISTING
-from ..common import LimitsDep, StrictModel, graph_response, json_response
+from ...trace import dumps
+from ..common import LimitsDep, StrictModel, json_response, task_for, worked
 
 router = APIRouter(prefix="/api/v1", tags=["expression"])
 
@@ -202,9 +204,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=ExpressionResponse,
     responses=ERRORS,
 )
-async def expression(req: ExpressionRequest, limits: LimitsDep) -> Response:
-    job = pipeline.plan(req.to_input(), limits, layout=req.layout)
-    return await graph_response(job, small=len(req.source) <= SMALL_SOURCE and not req.layout)
+async def expression(req: ExpressionRequest, limits: LimitsDep, request: Request) -> Response:
+    if len(req.source) <= SMALL_SOURCE and not req.layout:  # the hop to a worker would cost more than the work
+        return Response(dumps(pipeline.respond(req.to_input(), limits)), media_type="application/json")
+    return await worked(request, task_for(request, req.to_input(), limits, layout=req.layout))
 
 
 _OPS_LISTING = ops.listing()

@@ -4,18 +4,37 @@ and GET /api/v1/datasets (the presets a spec can name). The work is gradwalk.pip
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Request
 from fastapi import Response as FastAPIResponse
+from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
 from ... import datasets, losses, nn, ops, pipeline
-from ..common import LimitsDep, StrictModel, graph_response, json_response
+from ..common import (
+    LimitsDep,
+    StrictModel,
+    body_schema,
+    json_response,
+    reply_response,
+    start_pool,
+    task_for,
+    worked,
+)
 from ..settings import get_limits
+from ..workers import POOL, Body, Disconnected, Reply, Task
 
 router = APIRouter(prefix="/api/v1", tags=["mlp"])
+# Shape bounds of the request model, far above what max_nodes lets through (docs/api.md, MLP): a list
+# longer than these is refused by the validator itself, whatever the limits are set to.
+MAX_LAYERS = 1_000
+MAX_ITEMS = 100_000
+MAX_PARAMETERS = 1_000_000
+NDJSON = "application/x-ndjson"
 
 # The request's enums are the core's tuples, so a new activation, loss or init is one line there.
 if TYPE_CHECKING:
@@ -53,7 +72,11 @@ class MLPRequest(StrictModel):
         None, ge=1, description="Inputs per sample. May be left out when a dataset is named.", examples=[3]
     )
     layers: list[int] = Field(
-        [4, 4, 1], min_length=1, description="Neurons per layer; the last layer is the outputs.", examples=[[4, 4, 1]]
+        [4, 4, 1],
+        min_length=1,
+        max_length=MAX_LAYERS,
+        description="Neurons per layer; the last layer is the outputs.",
+        examples=[[4, 4, 1]],
     )
     activation: Activation = Field("tanh", description="Activation of the hidden layers.")
     output_activation: Activation = Field("tanh", description="Activation of the last layer.")
@@ -63,11 +86,15 @@ class MLPRequest(StrictModel):
         " are class indices) or hinge (one output, targets -1/1). Default: the dataset's suggestion, else sse.",
         examples=["sse"],
     )
-    inputs: list[list[float]] | None = Field(
-        None, description="One list of nin numbers per sample.", examples=[SEEDS_EXAMPLE["inputs"]]
-    )
-    targets: list[int | float | list[float]] | None = Field(
+    inputs: list[Annotated[list[float], Field(max_length=MAX_ITEMS)]] | None = Field(
         None,
+        max_length=MAX_ITEMS,
+        description="One list of nin numbers per sample.",
+        examples=[SEEDS_EXAMPLE["inputs"]],
+    )
+    targets: list[int | float | Annotated[list[float], Field(max_length=MAX_ITEMS)]] | None = Field(
+        None,
+        max_length=MAX_ITEMS,
         description="One per sample: a number for one output, a list per sample for several, a class index for"
         " cross_entropy.",
         examples=[SEEDS_EXAMPLE["targets"]],
@@ -82,7 +109,9 @@ class MLPRequest(StrictModel):
     )
     init: Init = Field("uniform", description="uniform(-1, 1) as in micrograd, he or xavier normal (biases 0).")
     initial_parameters: list[float] | None = Field(
-        None, description="Flat list in MLP.parameters() order: layer by layer, neuron by neuron, weights then bias."
+        None,
+        max_length=MAX_PARAMETERS,
+        description="Flat list in MLP.parameters() order: layer by layer, neuron by neuron, weights then bias.",
     )
     l2: float = Field(0.0, ge=0.0, description="Adds l2 * sum(p**2) over all parameters to the loss.")
     batch_size: int | None = Field(
@@ -138,11 +167,66 @@ def mlp_graph(req: MLPRequest) -> dict[str, Any]:
     " `warnings` says when the loss rose over training. Every node a neuron creates has the group"
     " `layer{i}/neuron{j}`; loss nodes `loss`; input leaves `input`. docs/api.md (MLP) says each field.",
     response_class=FastAPIResponse,
-    responses={200: {"content": {"application/json": {}}}, 422: {"description": "Invalid spec or over a limit"}},
+    responses={
+        200: {"content": {"application/json": {}, NDJSON: {}}},
+        422: {"description": "Invalid spec or over a limit"},
+    },
+    openapi_extra=body_schema(MLPRequest),
 )
-async def post_mlp(req: MLPRequest, limits: LimitsDep) -> FastAPIResponse:
-    job = pipeline.plan(req.to_input(), limits, layout=req.layout)  # a bad or over-budget spec fails here, at once
-    return await graph_response(job)
+async def post_mlp(request: Request, limits: LimitsDep) -> FastAPIResponse:
+    # the body (an MLPRequest) is validated, checked (the work budget first), trained, traced and encoded in a
+    # worker process: validation alone takes time in proportion to the inputs, too long for the event loop
+    body = Body("mlp", await request.body())
+    if NDJSON in request.headers.get("accept", ""):
+        return await _streamed(request, task_for(request, body, limits, stream=True))
+    return await worked(request, task_for(request, body, limits))
+
+
+HEARTBEAT_SECONDS = 0.2  # a progress line at least this often, even while one SGD step takes longer
+
+
+def _line(event: dict[str, Any]) -> bytes:
+    return orjson.dumps(event) + b"\n"
+
+
+async def _streamed(request: Request, task: Task) -> FastAPIResponse:
+    """NDJSON: progress lines while training runs, then the result line. A spec refused before training
+    starts is an ordinary error response; an error after it (the deadline) an `{"event": "error"}` line."""
+    if not POOL.running:
+        start_pool()
+    events = POOL.events(task, request.is_disconnected, heartbeat=HEARTBEAT_SECONDS)
+    try:
+        first = await anext(events)
+        while first[0] == "waiting":  # in the queue for a worker, or planning
+            first = await anext(events)
+    except Disconnected:
+        await events.aclose()
+        return FastAPIResponse(status_code=499)
+    if first[0] == "reply":
+        await events.aclose()
+        return reply_response(first[1])
+
+    async def lines() -> AsyncIterator[bytes]:
+        last = {"event": "progress", "step": 0, "loss": None}
+        yield _line(last)  # the client learns at once that training has started
+        try:
+            async for message in events:
+                if message[0] == "progress":
+                    last = {"event": "progress", "step": message[1], "loss": message[2]}
+                    yield _line(last)
+                elif message[0] == "waiting":  # one SGD step can take longer than the heartbeat
+                    yield _line(last)
+                elif message[0] == "reply":
+                    reply: Reply = message[1]
+                    if reply.status == 200:
+                        yield reply.body  # the worker's `{"event": "result", ...}` line
+                    else:
+                        yield _line({"event": "error", "status": reply.status, **orjson.loads(reply.body)})
+                    return
+        finally:
+            await events.aclose()  # a client that left stops the training
+
+    return StreamingResponse(lines(), media_type=NDJSON)
 
 
 @router.get(

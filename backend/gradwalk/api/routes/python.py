@@ -63,6 +63,9 @@ class Snapshot(BaseModel):
 
 
 class PythonResponse(GraphResponse):
+    variables: dict[str, str] | None = Field(  # type: ignore[assignment]
+        None, description="Not in a program's answer: its values are its own objects, not source names."
+    )
     stdout: list[str] = Field(description="Printed lines, capped by program_output_bytes.")
     engine: str = Field(description='"program" (its own Value class) or "gradwalk" (the predefined one).')
     checks: list[Check]
@@ -84,4 +87,4 @@ async def python(req: PythonRequest, limits: LimitsDep) -> Response:
     job = pipeline.plan(req.to_input(), limits, layout=req.layout)
     if _limiter is None:  # programs wait on their sandbox worker: at most max_programs at once
         _limiter = CapacityLimiter(get_settings().max_programs)
-    return await graph_response(job, limiter=_limiter)
+    return await graph_response(job, limiter=_limiter)  # the program runs in its sandbox process: a thread waits
