@@ -547,7 +547,8 @@ def fit(
                 rec.holdout_accuracy.append(vectorised.accuracy(hout, ht, p.accuracy))
         if on_progress is not None:
             on_progress(k, loss)
-        progress.tick(k, loss)  # the request's deadline, and the loss for a streaming client
+        # the request's deadline, and for a streaming client the loss before update k + 1
+        progress.tick(k + 1, loss) if k < p.steps else progress.tick()
         if on_parameters is not None:
             on_parameters(k, [float(v) for v in net.flat()])
         return grads

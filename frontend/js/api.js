@@ -49,6 +49,55 @@ export const python = (source) => post('/api/v1/python', { source, layout: true 
 /** POST /api/v1/export/page: the page with `state` (a graph it shows and its view) as HTML text. */
 export const exportPage = (state) => call('/api/v1/export/page', { method: 'POST', body: JSON.stringify(state) }, { text: true });
 
+/**
+ * POST /api/v1/mlp with a layout, streamed (Accept: application/x-ndjson): `onProgress(step, loss)`
+ * hears each progress line while training runs; resolves to the result. Aborting `signal` closes
+ * the connection, which stops the server's work (docs/api.md, Streaming an MLP's training).
+ */
+export async function mlpStream(spec, { onProgress, signal }) {
+  let res;
+  try {
+    res = await fetch('/api/v1/mlp', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson' },
+      body: JSON.stringify({ ...spec, layout: true }),
+      signal,
+    });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError('Cannot reach the gradwalk server. Is it still running? (check the terminal running `make run`)');
+  }
+  if (!res.ok || !(res.headers.get('content-type') || '').includes('ndjson')) {
+    let body = null;
+    try { body = await res.json(); } catch { /* an unreadable error body */ }
+    if (res.ok) return body; // a server that does not stream answered in one piece
+    const first = Array.isArray(body?.detail) ? body.detail[0] || {} : {};
+    throw new ApiError(first.msg || `The server answered HTTP ${res.status}.`, { status: res.status, detail: body?.detail || [] });
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value, { stream: true });
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (!line.trim()) continue;
+      const ev = JSON.parse(line);
+      if (ev.event === 'progress') onProgress?.(ev.step, ev.loss);
+      else if (ev.event === 'result') { const { event, ...result } = ev; return result; }
+      else if (ev.event === 'error') {
+        const first = ev.detail?.[0] || {};
+        throw new ApiError(first.msg || 'training failed', { status: ev.status, detail: ev.detail || [] });
+      }
+    }
+  }
+  throw new ApiError('The training stream ended before its result (the server stopped?).');
+}
+
 /** POST /api/v1/mlp with a layout. */
 export const mlp = (spec) => post('/api/v1/mlp', { ...spec, layout: true });
 

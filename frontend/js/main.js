@@ -14,7 +14,7 @@ import { FormError, MlpForm } from './mlp.js';
 import { Playback } from './playback.js';
 import { indexGraph, Player, snapshotValues } from './player.js';
 import { runSource } from './language.js';
-import { drawBoundary, gradFlowChart, netFile, parseCsv, specFromNetFile, toCsv } from './studio.js';
+import { drawBoundary, gradFlowChart, lineChart, netFile, parseCsv, specFromNetFile, toCsv } from './studio.js';
 import { ProgramPanel } from './program.js';
 import { copyLink, readHash, storage, writeHash } from './state.js';
 import { Views } from './views.js';
@@ -137,8 +137,9 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
     throw err;
   }
   setBusy(true);
+  const live = keepHistory ? null : startLive(spec);
   try {
-    const graph = await api.mlp(spec);
+    const graph = live ? await api.mlpStream(spec, live) : await api.mlp(spec);
     if (!keepHistory) {
       app.mlpSpec = spec;
       app.mlpResult = graph;
@@ -149,12 +150,47 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
     load(graph, { pos, viewName: viewName || app.byMode.mlp?.view });
     flagNeurons(app.mlpResult);
   } catch (err) {
+    if (err.name === 'AbortError') return showError('Training cancelled: the server stopped it.');
     if (!(err instanceof api.ApiError)) throw err;
     showError(err.message);
     markStale(true);
   } finally {
     setBusy(false);
+    live?.done();
   }
+}
+
+/** Live progress of a training run: the step, the loss so far, a Cancel that stops the server. */
+function startLive(spec) {
+  const box = $('#train-live');
+  const out = tid('train-progress');
+  const chart = box.querySelector('.chart');
+  const losses = [];
+  const ctrl = new AbortController();
+  const started = performance.now();
+  box.hidden = false;
+  out.textContent = `training… (${spec.steps} steps)`;
+  chart.replaceChildren();
+  const cancel = tid('cancel');
+  const onCancel = () => ctrl.abort();
+  cancel.addEventListener('click', onCancel);
+  let drawn = 0;
+  return {
+    signal: ctrl.signal,
+    onProgress: (step, loss) => {
+      out.dataset.step = String(step);
+      out.textContent = `training… step ${step} of ${spec.steps}${loss == null ? '' : ` · loss ${fmt(Number(loss))}`} · ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      if (loss != null) losses[step] = Number(loss);
+      if (performance.now() - drawn > 100 && losses.length > 1) { // at most 10 redraws a second
+        drawn = performance.now();
+        lineChart(chart, [{ name: 'loss', values: Array.from(losses, (v) => v ?? NaN), colour: 'var(--accent)' }], { lo: 0, title: 'loss so far' });
+      }
+    },
+    done: () => {
+      cancel.removeEventListener('click', onCancel);
+      box.hidden = true;
+    },
+  };
 }
 
 // ------------------------------------------------------------------ MLP studio
@@ -254,7 +290,9 @@ function load(graph, { pos = null, viewName = null, language = 'expression' } = 
   predictor.reset(g);
   $('#fd').hidden = true;
   app.explainer = new Explainer(g);
-  playback.load(player, pos ?? player.F); // after the forward pass: data on screen, backward next
+  // An expression opens after its forward pass (data on screen, backward next); a trained MLP at
+  // the end of its backward pass, where every box's grad says something.
+  playback.load(player, pos ?? (app.mode === 'mlp' ? player.last : player.F));
   const warn = $('#warnings');
   warn.hidden = !graph.warnings?.length;
   warn.textContent = (graph.warnings || []).map((w) => `⚠ ${w}`).join('\n');
