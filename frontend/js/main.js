@@ -170,6 +170,7 @@ function startLive(spec) {
   const started = performance.now();
   box.hidden = false;
   out.textContent = `training… (${spec.steps} steps)`;
+  out.dataset.step = '0';
   chart.replaceChildren();
   const cancel = tid('cancel');
   const onCancel = () => ctrl.abort();

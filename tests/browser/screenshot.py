@@ -82,7 +82,7 @@ def lecture_scene(page) -> None:  # type: ignore[no-untyped-def]
 def chain_scene(page) -> None:  # type: ignore[no-untyped-def]
     page.fill('[data-testid="source"]', "x = 0.5\ny = 0.1\n" + "y = (y*0.9 + x).tanh()\n" * 500)
     page.click('[data-testid="run"]')
-    page.wait_for_function("document.querySelectorAll('[data-node-id]').length > 1000", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-node-id]').length > 1000", timeout=60_000)
     for _ in range(5):
         page.click('[data-testid="step-next"]')
 

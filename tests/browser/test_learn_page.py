@@ -65,7 +65,7 @@ def test_nudge_shows_the_slope_beside_the_grad(page) -> None:  # type: ignore[no
     inspect(page, "a")
     page.fill(tid("nudge-h"), "0.01")
     page.click(tid("nudge-plus"))
-    page.wait_for_function("document.querySelector('[data-testid=nudge-result]').textContent.includes('slope')")
+    page.wait_for_function("() => document.querySelector('[data-testid=nudge-result]').textContent.includes('slope')")
     text = page.inner_text(tid("nudge-result"))
     assert "L: -8.0000 → -7.9400" in text
     slope = float(text.split("= ")[1].split()[0])

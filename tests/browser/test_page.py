@@ -202,7 +202,7 @@ def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
     assert page.inner_text(tid("explain")).strip()
     # collapsed boxes carry numbers: the loss box shows the trained loss, each neuron its
     # parameters' mean |grad|, which is nonzero once backward has finished
-    trained = page.inner_text(".train-step-out").rsplit("loss ", 1)[1]
+    trained = page.inner_text(".train-step-out").rsplit("loss ", 1)[1].split(" · ")[0]  # before " · accuracy"
     assert page.text_content('[data-group="loss"] .sub') == f"loss {trained}"
     neuron = page.text_content('[data-group="layer2/neuron1"] .sub')
     assert neuron.startswith("5 params · mean |grad| ") and not neuron.endswith(" 0.0000")
@@ -283,7 +283,7 @@ def test_big_graph_plays_back_to_the_final_grads(page) -> None:  # type: ignore[
     Step and frame timings (performance.now in the page) go to tests/artifacts/playback_perf.json."""
     lines = ["x = 0.5", "y = x"] + ["y = (y*0.9 + x).tanh()"] * 500
     load(page, "\n".join(lines))
-    page.wait_for_function("document.querySelectorAll('[data-node-id]').length >= 2000", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-node-id]').length >= 2000", timeout=60_000)
     final = page.evaluate(
         """async () => {
           const r = await fetch('/api/v1/expression', {method: 'POST', headers: {'Content-Type': 'application/json'},

@@ -6,6 +6,8 @@ Sources arrive through the URL (as a shared link does), never typed.
 
 from __future__ import annotations
 
+import http.server
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -58,7 +60,30 @@ def test_export_downloads_this_step_as_svg_png_and_an_offline_html(page, browser
 
 def test_embed_plays_in_a_sandboxed_iframe_without_same_origin(page, base_url) -> None:  # type: ignore[no-untyped-def]
     src = f"{base_url}/api/v1/export/expression.html?source={quote(L_SOURCE, safe='')}#embed=1"
-    page.set_content(f'<iframe sandbox="allow-scripts" src="{src}" width="800" height="450"></iframe>')
+    # a page on another site (as a course page is): `localhost` is not the site `127.0.0.1`; both are
+    # loopback servers, so Chromium's local-network rule lets one embed the other
+    embedding = f'<iframe sandbox="allow-scripts" src="{src}" width="800" height="450"></iframe>'.encode()
+
+    class Course(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(embedding)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    course = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Course)
+    threading.Thread(target=course.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://localhost:{course.server_address[1]}/")
+        embedded_graph_plays(page)
+    finally:
+        course.shutdown()
+
+
+def embedded_graph_plays(page) -> None:  # type: ignore[no-untyped-def]
     frame = page.frame_locator("iframe")
     frame.locator('[data-label="a"]').wait_for()
     assert frame.locator(".side").is_hidden() and frame.locator("header").is_hidden()

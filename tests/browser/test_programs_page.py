@@ -108,7 +108,7 @@ def test_the_language_is_picked_by_itself(page) -> None:  # type: ignore[no-unty
     # a Python program's own error carries its line
     open_err = "x = [1.0]\ny = x.nope\n"
     goto_source(page, open_err)
-    page.wait_for_function("document.querySelector('[data-testid=error]').textContent.includes('nope')")
+    page.wait_for_function("() => document.querySelector('[data-testid=error]').textContent.includes('nope')")
     assert page.inner_text(tid("error")).startswith("Line 2, column")
     assert [e for e in page.console_errors if "status of 422" not in e] == []  # the answers shown above
 
