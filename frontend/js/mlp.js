@@ -53,7 +53,7 @@ export class MlpForm {
   constructor(root, { onSlide }) {
     this.root = root;
     this.f = (name) => root.querySelector(`[name="${name}"]`);
-    this.chart = root.querySelector('.chart');
+    this.chart = root.querySelector('[data-testid="loss-chart"]');
     this.slider = root.querySelector('[name="train-step"]');
     this.sliderOut = root.querySelector('.train-step-out');
     this.history = null;

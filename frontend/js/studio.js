@@ -22,7 +22,7 @@ function scale(values, { log, lo: lo0 } = {}) {
   if (log) { lo = Math.log10(lo); hi = Math.log10(hi); }
   if (hi - lo < 1e-12) { hi += 0.5; lo -= 0.5; }
   const t = (v) => (log ? Math.log10(Math.max(v, 10 ** lo)) : v);
-  return { lo, hi, frac: (v) => (t(v) - lo) / (hi - lo), label: (x) => (log ? `1e${x.toFixed(1)}` : x.toPrecision(3)) };
+  return { lo, hi, frac: (v) => (t(v) - lo) / (hi - lo), label: (x) => (log ? (10 ** x).toExponential(1) : x.toPrecision(3)) };
 }
 
 /**

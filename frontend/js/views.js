@@ -31,7 +31,7 @@ export class Views {
    * else `preferred`, else its first view; a graph without a drawable view gets a message.
    */
   load({ graph, g, player, explainer }, { viewName = null, preferred = null } = {}) {
-    Object.assign(this, { graph, g, player, explainer, values: null });
+    Object.assign(this, { graph, g, player, explainer, values: null, fresh: true });
     this.closeInspector();
     const views = graph.layout?.views || {};
     const names = Object.keys(VIEW_NAMES).filter((v) => views[v]);
@@ -89,7 +89,9 @@ export class Views {
       gv.update(p, changed);
       const c = p.current();
       gv.highlight(c.node, c.phase === 'backward' ? p.currentTargets() : [], c.phase);
-      if (c.node >= 0) gv.ensureVisible(c.node); // pans only when the step's node is off-screen
+      // pans only when the step's node is off-screen, and never on the opening frame of a graph
+      if (c.node >= 0 && !this.fresh) gv.ensureVisible(c.node);
+      this.fresh = false;
     }
     if (this.inspected >= 0) this.inspect(this.inspected);
   }

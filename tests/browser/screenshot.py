@@ -144,7 +144,17 @@ def predict_scene(page) -> None:  # type: ignore[no-untyped-def]
         raise SystemExit("predict mode gave no diagnosis: no screenshot taken")
 
 
+def studio_scene(page) -> None:  # type: ignore[no-untyped-def]
+    page.click('[data-testid="mode-mlp"]')
+    page.wait_for_selector("#train-panel:not([hidden]) .chart polyline")
+    page.select_option('[name="dataset"]', "moons")
+    page.click('[data-testid="run"]')
+    page.wait_for_selector("#boundary:not([hidden])[data-points='100']", timeout=60_000)
+    page.evaluate("document.querySelector('.side').scrollTop = document.querySelector('#train-panel').offsetTop - 60")
+
+
 SCENES = {
+    "studio": studio_scene,
     "lecture": lecture_scene,
     "notebook": notebook_scene,
     "predict": predict_scene,
