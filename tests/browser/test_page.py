@@ -195,7 +195,7 @@ def test_server_failure_shows_a_message(page) -> None:  # type: ignore[no-untype
 def test_mlp_mode_renders(page) -> None:  # type: ignore[no-untyped-def]
     open_mlp(page)
     assert "mode=mlp" in page.url
-    points = page.get_attribute(".chart polyline", "points") or ""
+    points = page.get_attribute("[data-testid=loss-chart] polyline", "points") or ""
     assert len(points.split()) == 21  # the loss after 0..20 updates
     page.click(tid("to-end"))
     assert page.inner_text(tid("step-label")).startswith("backward ")
