@@ -292,27 +292,33 @@ class Tape:
         if m == n:
             return
         # The kept nodes come in runs (a training loop keeps its parameters and the current
-        # graph): copy run by run, so only kept nodes are touched and the dead ones are just
-        # released. remap[old] = new for kept nodes, and remap[-1] = -1 (no operand).
+        # graph): the dead stretches between them are deleted in place, so kept rows move by
+        # memmove without being touched, and only the operands of rows that moved are rewritten.
+        # remap[old] = new for kept nodes, and remap[-1] = -1 (no operand).
         runs = _runs(keep)
         remap: list[int] = [0] * n
         remap.append(-1)
+        gaps: list[tuple[int, int]] = []
+        new = end = 0
+        for s, e in runs:
+            remap[s:e] = range(new, new + e - s)
+            new += e - s
+            if s > end:
+                gaps.append((end, s))
+            end = e
+        if end < n:
+            gaps.append((end, n))
         self._grow_grad()
         rows, data, grad = self.rows, self.data, self.grad
-        new_rows: list[Any] = []
-        new_data: list[float] = []
-        new_grad: list[float] = []
+        for s, e in reversed(gaps):  # from the top, so the stretches below keep their places
+            del rows[ROW * s : ROW * e], data[s:e], grad[s:e]
         for s, e in runs:
-            new = len(new_data)
-            remap[s:e] = range(new, new + e - s)
-            part = rows[ROW * s : ROW * e]
-            part[1::ROW] = map(remap.__getitem__, part[1::ROW])
-            part[2::ROW] = map(remap.__getitem__, part[2::ROW])
-            new_rows += part
-            new_data += data[s:e]
-            new_grad += grad[s:e]
+            new = remap[s]
+            if new != s:
+                stop = ROW * (new + e - s)
+                for col in (ROW * new + 1, ROW * new + 2):
+                    rows[col:stop:ROW] = map(remap.__getitem__, rows[col:stop:ROW])
         self.groups = self._remapped_groups(runs)
-        self.rows, self.data, self.grad = new_rows, new_data, new_grad
         self.labels = {remap[i]: s for i, s in self.labels.items() if keep[i]}
         for v in holders:
             v._i = remap[v._i]
@@ -370,13 +376,17 @@ class Tape:
         out: list[tuple[int, str | None]] = []
         new = 0  # the new index of the kept run's first node
         for s, e in runs:
-            k = max(bisect_right(groups, s, key=_start) - 1, 0)  # the group run open at s
-            for start, name in groups[k : bisect_left(groups, e, key=_start)]:
-                at = new + max(start - s, 0)
-                if out and out[-1][0] == at:  # the group run before lost every node
-                    out.pop()
-                if (out[-1][1] if out else None) != name:
-                    out.append((at, name))
+            k = bisect_right(groups, s, key=_start) - 1  # the group run open at s
+            end = bisect_left(groups, e, key=_start)  # group runs starting inside [s, e) end before `end`
+            name = groups[k][1] if k >= 0 else None
+            if out and out[-1][0] == new:  # the group run before lost every node
+                out.pop()
+            if (out[-1][1] if out else None) != name:
+                out.append((new, name))
+            # the runs inside start after s, are nonempty and differ from their predecessor: just shift
+            shift = s - new
+            inside = groups[k + 1 : end]
+            out += inside if shift == 0 else [(start - shift, name) for start, name in inside]
             new += e - s
         # the group open now goes on for the nodes still to come
         if out and out[-1][0] == new:
