@@ -182,3 +182,25 @@ def test_a_group_block_costs_one_run_at_most() -> None:
                 y = x + 1.0
             z = y * 2.0
         assert (tape.group_of(y._i), tape.group_of(z._i), tape.current_group) == ("inner", "outer", None)
+
+
+def test_backward_leaves_its_working_list_all_none() -> None:
+    """backward reuses one list per tape for its gradients: a stale entry would leak into the next pass."""
+
+    def work() -> tuple[list[Any], float, float]:
+        run = train_on_the_default_tape(12, compact_min=4 * nodes_per_step())
+        tape: Tape = run["tape"]
+        model = run["model"]
+        x = [Value(0.3), Value(-0.2)]
+        hidden = model.layers[0].outputs(x)[3]  # an interior node, not the tape's last
+        out = model(x)
+        model.zero_grad()
+        hidden.backward()
+        first = x[0].grad
+        for xi in x:
+            xi.grad = 0.0
+        hidden.backward()  # the same again: nothing left over from the pass before
+        return [v for v in tape.work if v is not None], first, x[0].grad
+
+    leftovers, first, again = on_a_new_thread(work)
+    assert leftovers == [] and first == again

@@ -66,6 +66,7 @@ class Tape:
         "handles",
         "labels",
         "rows",
+        "work",
     )
 
     def __init__(self, compact_min: int | None = None) -> None:
@@ -79,6 +80,7 @@ class Tape:
         self.compact_at = self.compact_min
         self.freezes = gc.get_freeze_count()  # see compact(): frozen objects are out of gc's sight
         self.handles: weakref.WeakValueDictionary[int, Value] | None = None  # see handle()
+        self.work: list[Any] = []  # backward's gradients while it runs, all None between runs
 
     def __len__(self) -> int:
         return len(self.data)
@@ -178,9 +180,20 @@ class Tape:
         A tape past its compaction threshold compacts afterwards, from what the sweep reached.
         """
         self._grow_grad()
-        reached = self._sweep(root, self.grad)
+        # The sweep's working list is the tape's own, all None between sweeps, so a small
+        # graph on a long tape does not pay for a list as long as the tape.
+        work = self.work
+        if len(work) <= root:
+            work.extend([None] * (len(self.data) - len(work)))
+        reached = self._sweep(root, self.grad, work)
         if len(self.data) >= self.compact_at:
             self.compact(reached)
+        # back to all None: the rows the sweep walked, and the leaves below them
+        lo = reached.stop + 1
+        work[lo : root + 1] = repeat(None, root + 1 - lo)
+        for j in reached.low_leaves:
+            work[j] = None
+        del work[len(self.data) :]  # after a compaction, the tape is shorter
 
     def sweep(self, root: int, grad: list[float] | None = None) -> list[Any]:
         """The reverse sweep from `root` on fresh gradients; returns them (None = not reached).
@@ -190,14 +203,17 @@ class Tape:
         """
         return self._sweep(root, grad).grad
 
-    def _sweep(self, root: int, grad: list[float] | None) -> Reached:
+    def _sweep(self, root: int, grad: list[float] | None, work: list[Any] | None = None) -> Reached:
         """Creation order is topological, so one pass from root downwards finishes every
         node's gradient before its operands are visited. The pass stops below the lowest
         op node reached: what is left down there is leaves (a training loop's parameters,
         made long before), which get their gradient from a list, so the cost follows the
         graph differentiated and not the dead graphs of earlier steps below it.
+
+        `work` (all None, at least root + 1 long; by default a new list) receives the
+        gradients: a float, or None where not reached.
         """
-        g: list[Any] = [None] * (root + 1)  # float, or None where not reached
+        g: list[Any] = [None] * (root + 1) if work is None else work
         g[root] = 1.0
         # Without `grad`, the writes go to a scratch list: cheaper than testing per node.
         out: list[float] = grad if grad is not None else [0.0] * (root + 1)
@@ -212,7 +228,10 @@ class Tape:
         stop = -1  # the sweep has visited every row above this one
         # reversed(g) reads g[i] when the sweep reaches i, after every result of i is done.
         # Only a node's first contribution checks `lowest`: once per node reached, not per edge.
-        for i, gi, lb, la, b, a, k in zip(range(root, -1, -1), reversed(g), rows, rows, rows, rows, rows):
+        grads = reversed(g)
+        skip = len(g) - (root + 1)
+        next(islice(grads, skip, skip), None)
+        for i, gi, lb, la, b, a, k in zip(range(root, -1, -1), grads, rows, rows, rows, rows, rows):
             if gi is not None:  # reached from root (None keeps 0 * inf out of unrelated nodes)
                 if k >= OP_BASE:
                     out[i] = gi
