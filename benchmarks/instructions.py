@@ -30,6 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GRAPHS = {"mlp": "MLP(2,[16,16,1]) x 100 samples", "sum": "sum of 20,000 terms", "big": "MLP(784,[64,10]) x 1 sample"}
+ENGINES = ("gradwalk", "micrograd-gc-off", "micrograd-gc-on")
 LOOPS = {"demo": ("demo loop, per step", 3, 15), "seeds": ("seeds loop, per step", 30, 150)}
 
 
@@ -106,10 +107,11 @@ def main() -> None:
     graphs = sorted(GRAPHS | LOOPS)
     parser.add_argument("--graph", action="append", choices=graphs, help="graphs to count (default: mlp)")
     parser.add_argument("--gradwalk-only", action="store_true", help="skip micrograd (slow under valgrind)")
+    parser.add_argument("--engine", action="append", choices=ENGINES, help="engines to count (default: all)")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
-    engines = ["gradwalk"] if args.gradwalk_only else ["gradwalk", "micrograd-gc-off", "micrograd-gc-on"]
+    engines = ["gradwalk"] if args.gradwalk_only else args.engine or list(ENGINES)
     print(f"python {sys.version.split()[0]}; CPU instructions per node for build + forward + backward\n")
     header = f"{'graph':32} {'nodes':>8} " + " ".join(f"{e:>17}" for e in engines)
     print(header)

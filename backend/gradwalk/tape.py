@@ -40,7 +40,7 @@ LEAVES = tuple((kind, -1, -1, 0.0, 0.0) for kind in (INPUT, PARAM, CONST))  # a 
 # (262,144 nodes, ~35 MB); a fresh_tape() dies with its block, so it waits longer.
 COMPACT_MIN = 1 << 20
 COMPACT_MIN_DEFAULT = 1 << 18
-COMPACT_GROWTH = 4
+COMPACT_GROWTH = 8
 
 
 class Tape:
