@@ -184,16 +184,21 @@ class Tape:
         # graph on a long tape does not pay for a list as long as the tape.
         work = self.work
         if len(work) <= root:
-            work.extend([None] * (len(self.data) - len(work)))
+            work.extend(repeat(None, len(self.data) - len(work)))  # (no temporary list)
         reached = self._sweep(root, self.grad, work)
         if len(self.data) >= self.compact_at:
             self.compact(reached)
-        # back to all None: the rows the sweep walked, and the leaves below them
+        # back to all None: the rows the sweep walked (and any above them), and the leaves below
         lo = reached.stop + 1
-        work[lo : root + 1] = repeat(None, root + 1 - lo)
+        del work[lo:]
         for j in reached.low_leaves:
-            work[j] = None
-        del work[len(self.data) :]  # after a compaction, the tape is shorter
+            if j < lo:
+                work[j] = None
+        n = len(self.data)  # after a compaction, shorter than before
+        if n > lo:
+            work.extend(repeat(None, n - lo))
+        else:
+            del work[n:]
 
     def sweep(self, root: int, grad: list[float] | None = None) -> list[Any]:
         """The reverse sweep from `root` on fresh gradients; returns them (None = not reached).
