@@ -231,6 +231,7 @@ class Tape:
         lowest = root  # the lowest op node reached so far
         low_leaves: list[int] = []  # leaves reached from above `lowest` when first reached
         stop = -1  # the sweep has visited every row above this one
+        low_leaf, op, const, row = low_leaves.append, OP_BASE, CONST, ROW  # locals: the loop's hottest names
         # reversed(g) reads g[i] when the sweep reaches i, after every result of i is done.
         # Only a node's first contribution checks `lowest`: once per node reached, not per edge.
         grads = reversed(g)
@@ -238,16 +239,16 @@ class Tape:
         next(islice(grads, skip, skip), None)
         for i, gi, lb, la, b, a, k in zip(range(root, -1, -1), grads, rows, rows, rows, rows, rows):
             if gi is not None:  # reached from root (None keeps 0 * inf out of unrelated nodes)
-                if k >= OP_BASE:
+                if k >= op:
                     out[i] = gi
                     ga = g[a]
                     if ga is None:
                         g[a] = la * gi
                         if a < lowest:
-                            if table[ROW * a] >= OP_BASE:
+                            if table[row * a] >= op:
                                 lowest = a
                             else:
-                                low_leaves.append(a)
+                                low_leaf(a)
                     else:
                         g[a] = ga + la * gi
                     if b >= 0:
@@ -255,13 +256,13 @@ class Tape:
                         if gb is None:
                             g[b] = lb * gi
                             if b < lowest:
-                                if table[ROW * b] >= OP_BASE:
+                                if table[row * b] >= op:
                                     lowest = b
                                 else:
-                                    low_leaves.append(b)
+                                    low_leaf(b)
                         else:
                             g[b] = gb + lb * gi
-                elif k != CONST:
+                elif k != const:
                     out[i] += gi
             elif i < lowest:  # no op node left below: only leaves, and their grads are final
                 stop = i
