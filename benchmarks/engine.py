@@ -303,24 +303,28 @@ def loops_report(rounds: int, demo_steps: int, seeds_steps: int, rss_steps: int)
             f" {best_total['micrograd-gc-off'] / gw:.1f}x micrograd with its collector off\n"
         )
     tape = current_tape()
-    marks = {1, 10, 25, 50, 100, 150, rss_steps}
-    samples: list[tuple[int, float, int]] = []
+    samples: list[tuple[float, int]] = []  # (RSS MB, tape nodes) after each step
 
     def on_step(k: int) -> None:
-        if k + 1 in marks:
-            samples.append((k + 1, rss_mb(), len(tape)))
+        samples.append((rss_mb(), len(tape)))
 
     model = models(2, [16, 16, 1])["gradwalk"]()
     times = demo_loop(GwValue, model, rss_steps, on_step)
+    quarter = max(1, rss_steps // 4)
     print(f"gradwalk, demo loop for {rss_steps} steps on the default tape: RSS and the tape's node count")
-    print("  ".join(f"step {k}: {mb:.0f} MB, {n:,} nodes" for k, mb, n in samples))
+    for name, part in (("first", samples[:quarter]), ("last", samples[-quarter:])):
+        mb = [m for m, _ in part]
+        nodes = [n for _, n in part]
+        print(
+            f"  {name} {quarter} steps: RSS {min(mb):.0f}-{max(mb):.0f} MB,"
+            f" tape {min(nodes):,}-{max(nodes):,} nodes"
+        )
     ms = [t * 1e3 for t in times]
     tenth = max(1, len(ms) // 10)
     print(
-        f"ms per step: first {ms[0]:.1f}, first tenth median {statistics.median(ms[:tenth]):.1f},"
+        f"  ms per step: first {ms[0]:.1f}, first tenth median {statistics.median(ms[:tenth]):.1f},"
         f" last tenth median {statistics.median(ms[-tenth:]):.1f}, last {ms[-1]:.1f}\n"
     )
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
