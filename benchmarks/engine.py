@@ -1,13 +1,28 @@
-"""Engine benchmark: build + forward + backward of the same graphs in gradwalk and micrograd.
+"""Engine benchmark: the users' training loops, and single graphs, in gradwalk and micrograd.
 
-    .venv/bin/python benchmarks/engine.py            # all graphs, best of 5 runs each
-    .venv/bin/python benchmarks/engine.py --quick    # fewer repeats
+    .venv/bin/python benchmarks/engine.py            # loops (2 interleaved rounds), then graphs
+    .venv/bin/python benchmarks/engine.py --quick    # 1 round, fewer repeats
+    .venv/bin/python benchmarks/engine.py --loops    # the loops only (--graphs: the graphs only)
 
-Both engines run the very same builder code (micrograd's MLP shape: relu hidden
-layers, linear output, sum of squared errors), so the figures compare engines, not
-model code. micrograd is timed as users run it (cycle collector on) and with the
-collector off; gradwalk with and without trace recording (gradwalk.trace). Memory is
-tracemalloc's peak during a separate run, divided by the node count.
+Loops: micrograd's demo loop as its notebook writes it (MLP(2, [16, 16, 1]) on 100
+moons samples, max-margin loss + L2, the graph rebuilt every step, zero_grad,
+backward, p.data -= lr * p.grad) and the seeds' loop (MLP(3, [4, 4, 1]) on 4
+samples, squared error, p.grad = 0.0, p.data += -0.1 * p.grad), on gradwalk's
+DEFAULT tape, never inside fresh_tape(). Each library runs the loop with its own
+`nn` (gradwalk's MLP told micrograd's activations, relu then linear, and given
+micrograd's initial weights), so both train the same network. micrograd runs with
+its cycle collector on (as shipped) and off; the engines alternate round by round.
+Per-step times show whether a step gets dearer as the tape's history grows; RSS
+over 200 steps whether memory stays flat. Loop times are this process's CPU time
+(time.process_time), which a busy host's other processes do not inflate the way they
+do wall time (--wall for wall time).
+
+Graphs: both engines run the very same builder code (micrograd's MLP shape: relu
+hidden layers, linear output, sum of squared errors) inside fresh_tape(), as the
+service builds them. gradwalk is timed with and without trace recording
+(gradwalk.trace). Memory is tracemalloc's peak during a separate run, divided by
+the node count.
+
 The machine is a shared 2-core VM: every figure is the best of several runs, and the
 engines alternate so that noise hits both.
 """
@@ -16,17 +31,23 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
+import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+import micrograd.nn
 from micrograd.engine import Value as MgValue
 
+import gradwalk.nn
 from gradwalk import Value as GwValue
 from gradwalk import fresh_tape
+from gradwalk.datasets import load
+from gradwalk.tape import current_tape
 from gradwalk.trace import dumps, graph, record
 
 sys.setrecursionlimit(1_000_000)  # micrograd's recursive topological sort needs it
@@ -140,11 +161,189 @@ def best(fn: Callable[[], tuple[float, int]], repeats: int) -> tuple[float, int]
     return min(t for t, _ in runs), runs[0][1]
 
 
+# ------------------------------------------------------------------ the users' loops
+
+
+def models(nin: int, nouts: list[int]) -> dict[str, Callable[[], Any]]:
+    """Model factories per engine: micrograd's own nn, and gradwalk's with the same weights."""
+
+    def mg() -> Any:
+        random.seed(1337)  # micrograd's demo notebook
+        return micrograd.nn.MLP(nin, nouts)
+
+    weights = [p.data for p in mg().parameters()]
+
+    def gw() -> Any:
+        return gradwalk.nn.MLP(nin, nouts, "relu", "linear", initial_parameters=weights)
+
+    return {"micrograd": mg, "gradwalk": gw}
+
+
+MOONS = load("moons")
+CLOCK = time.process_time  # --wall: time.perf_counter
+
+
+def demo_loop(V: Any, model: Any, steps: int, on_step: Callable[[int], None] | None = None) -> list[float]:
+    """micrograd's demo.ipynb training loop, verbatim but for the dataset (gradwalk's moons). Seconds per step."""
+    X, y = MOONS.inputs, MOONS.labels
+
+    def loss() -> tuple[Any, float]:
+        inputs = [list(map(V, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    times = []
+    for k in range(steps):
+        t0 = CLOCK()
+        total_loss, acc = loss()  # noqa: RUF059 (the notebook's line)
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        times.append(CLOCK() - t0)
+        if on_step:
+            on_step(k)
+    demo_loop.last_loss = total_loss.data  # type: ignore[attr-defined]
+    return times
+
+
+SEEDS = load("seeds")
+
+
+def seeds_loop(V: Any, model: Any, steps: int, on_step: Callable[[int], None] | None = None) -> list[float]:
+    """The lecture's (and the seeds') loop on MLP(3, [4, 4, 1]). Seconds per step."""
+    xs, ys = SEEDS.inputs, SEEDS.labels
+    times = []
+    for k in range(steps):
+        t0 = CLOCK()
+        ypred = [model(x) for x in xs]
+        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+        for p in model.parameters():
+            p.grad = 0.0
+        loss.backward()
+        for p in model.parameters():
+            p.data += -0.1 * p.grad
+        times.append(CLOCK() - t0)
+        if on_step:
+            on_step(k)
+    seeds_loop.last_loss = loss.data  # type: ignore[attr-defined]
+    return times
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+LOOPS = {"demo": demo_loop, "seeds": seeds_loop}
+
+
+def run_loop(name: str, engine: str, steps: int) -> tuple[list[float], float]:
+    """One run of a loop: per-step seconds and the final loss. micrograd's garbage is cleared after."""
+    loop = LOOPS[name]
+    nin, nouts = (2, [16, 16, 1]) if name == "demo" else (3, [4, 4, 1])
+    lib = "gradwalk" if engine == "gradwalk" else "micrograd"
+    model = models(nin, nouts)[lib]()
+    V = GwValue if lib == "gradwalk" else MgValue
+    gc.collect()
+    if engine == "micrograd-gc-off":
+        gc.disable()
+    try:
+        times = loop(V, model, steps)
+    finally:
+        gc.enable()
+    final = loop.last_loss  # type: ignore[attr-defined]
+    del model
+    gc.collect()
+    return times, final
+
+
+ENGINES = ("micrograd", "micrograd-gc-off", "gradwalk")
+TITLES = {"demo": "micrograd's demo loop, MLP(2,[16,16,1]) x 100 moons", "seeds": "seeds' loop, MLP(3,[4,4,1]) x 4"}
+
+
+def loops_report(rounds: int, demo_steps: int, seeds_steps: int, rss_steps: int) -> None:
+    version = sys.version.split()[0]
+    print(f"python {version}; training loops on gradwalk's default tape, {rounds} interleaved round(s)\n")
+    for name, steps in (("demo", demo_steps), ("seeds", seeds_steps)):
+        runs: dict[str, list[list[float]]] = {e: [] for e in ENGINES}
+        finals: dict[str, float] = {}
+        for _ in range(rounds):
+            for engine in ENGINES:
+                times, finals[engine] = run_loop(name, engine, steps)
+                runs[engine].append(times)
+        title = TITLES[name]
+        clock = "CPU" if CLOCK is time.process_time else "wall"
+        print(f"{title}, {steps} steps ({clock} ms per step; best round by total)")
+        header = (
+            f"{'engine':18} {'total ms':>9} {'first':>8} {'last':>8} {'median':>8} {'max':>8}"
+            f" {'last/first':>10} {'final loss':>19}"
+        )
+        print(header)
+        print("-" * len(header))
+        best_total = {}
+        for engine in ENGINES:
+            times = min(runs[engine], key=sum)
+            best_total[engine] = sum(times)
+            ms = [t * 1e3 for t in times]
+            print(
+                f"{engine:18} {sum(ms):>9.0f} {ms[0]:>8.2f} {ms[-1]:>8.2f} {statistics.median(ms):>8.2f}"
+                f" {max(ms):>8.2f} {ms[-1] / ms[0]:>10.2f} {finals[engine]:>19.15f}"
+            )
+        gw = best_total["gradwalk"]
+        print(
+            f"gradwalk is {best_total['micrograd'] / gw:.1f}x micrograd as shipped,"
+            f" {best_total['micrograd-gc-off'] / gw:.1f}x micrograd with its collector off\n"
+        )
+    tape = current_tape()
+    samples: list[tuple[float, int]] = []  # (RSS MB, tape nodes) after each step
+
+    def on_step(k: int) -> None:
+        samples.append((rss_mb(), len(tape)))
+
+    model = models(2, [16, 16, 1])["gradwalk"]()
+    times = demo_loop(GwValue, model, rss_steps, on_step)
+    quarter = max(1, rss_steps // 4)
+    print(f"gradwalk, demo loop for {rss_steps} steps on the default tape: RSS and the tape's node count")
+    for name, part in (("first", samples[:quarter]), ("last", samples[-quarter:])):
+        mb = [m for m, _ in part]
+        nodes = [n for _, n in part]
+        print(
+            f"  {name} {quarter} steps: RSS {min(mb):.0f}-{max(mb):.0f} MB,"
+            f" tape {min(nodes):,}-{max(nodes):,} nodes"
+        )
+    ms = [t * 1e3 for t in times]
+    tenth = max(1, len(ms) // 10)
+    print(
+        f"  ms per step: first {ms[0]:.1f}, first tenth median {statistics.median(ms[:tenth]):.1f},"
+        f" last tenth median {statistics.median(ms[-tenth:]):.1f}, last {ms[-1]:.1f}\n"
+    )
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 repeats instead of 5")
+    parser.add_argument("--quick", action="store_true", help="1 round of loops, 2 repeats of graphs instead of 5")
+    parser.add_argument("--loops", action="store_true", help="the training loops only")
+    parser.add_argument("--graphs", action="store_true", help="the single graphs only")
+    parser.add_argument("--steps", type=int, default=20, help="steps of the demo loop per run (default 20)")
+    parser.add_argument("--wall", action="store_true", help="loops in wall time, not CPU time")
     args = parser.parse_args()
-    repeats = 2 if args.quick else 5
+    if args.wall:
+        global CLOCK
+        CLOCK = time.perf_counter
+    if not args.graphs:
+        loops_report(1 if args.quick else 2, args.steps, 200, 200)
+    if not args.loops:
+        graphs_report(2 if args.quick else 5)
+
+
+def graphs_report(repeats: int) -> None:
     random.seed(0)
     cases = [
         ("sum of 100,000 terms", sum_chain(100_000)),

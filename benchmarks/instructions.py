@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/instructions.py            # MLP(2,[16,16,1]) x 100 samples
     .venv/bin/python benchmarks/instructions.py --graph sum --graph big
+    .venv/bin/python benchmarks/instructions.py --graph demo --gradwalk-only   # per step of the demo loop
 
 Wall-clock figures on a shared VM move by 30 % and more from one run to the next;
 instruction counts do not (the same interpreter, inputs and PYTHONHASHSEED give the
@@ -9,6 +10,9 @@ same count every time). Each engine builds the graph of benchmarks/engine.py and
 runs backward once and then three times under `valgrind --tool=callgrind`; the
 difference, halved twice over and divided by the node count, is the cost per node of
 one build + forward + backward, with interpreter start-up and warm-up cancelled out.
+The loops of benchmarks/engine.py (`demo`, `seeds`) run on the default tape, 3 steps
+and then 15 (`seeds`: 30 and 150): the difference divided by the steps between is the
+cost of one step, compactions included (one every third step of the demo loop).
 Needs valgrind (Debian: apt-get install valgrind). Instructions are not time: a cache
 miss or a page fault costs no instruction. Use it to compare changes, and
 benchmarks/engine.py for the nanoseconds.
@@ -26,6 +30,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GRAPHS = {"mlp": "MLP(2,[16,16,1]) x 100 samples", "sum": "sum of 20,000 terms", "big": "MLP(784,[64,10]) x 1 sample"}
+ENGINES = ("gradwalk", "micrograd-gc-off", "micrograd-gc-on")
+LOOPS = {"demo": ("demo loop, per step", 3, 15), "seeds": ("seeds loop, per step", 30, 150)}
 
 
 def child(graph: str, engine: str, runs: int) -> None:
@@ -36,6 +42,13 @@ def child(graph: str, engine: str, runs: int) -> None:
     sys.path.insert(0, str(HERE))
     from engine import count_nodes_micrograd, mlp, sum_chain
 
+    if graph in LOOPS:
+        from engine import run_loop
+
+        engine_name = {"micrograd-gc-on": "micrograd"}.get(engine, engine)
+        run_loop(graph, engine_name, runs)
+        print("nodes=1")
+        return
     random.seed(0)
     builders = {
         "mlp": lambda: mlp(2, [16, 16, 1], 100),
@@ -78,6 +91,9 @@ def instructions(graph: str, engine: str, runs: int) -> tuple[int, int]:
 
 
 def per_node(graph: str, engine: str) -> tuple[float, int]:
+    if graph in LOOPS:
+        _, few, many = LOOPS[graph]
+        return (instructions(graph, engine, many)[0] - instructions(graph, engine, few)[0]) / (many - few), 1
     one, nodes = instructions(graph, engine, 1)
     three, _ = instructions(graph, engine, 3)
     return (three - one) / 2 / nodes, nodes
@@ -88,12 +104,14 @@ def main() -> None:
         child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--graph", action="append", choices=sorted(GRAPHS), help="graphs to count (default: mlp)")
+    graphs = sorted(GRAPHS | LOOPS)
+    parser.add_argument("--graph", action="append", choices=graphs, help="graphs to count (default: mlp)")
     parser.add_argument("--gradwalk-only", action="store_true", help="skip micrograd (slow under valgrind)")
+    parser.add_argument("--engine", action="append", choices=ENGINES, help="engines to count (default: all)")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
-    engines = ["gradwalk"] if args.gradwalk_only else ["gradwalk", "micrograd-gc-off", "micrograd-gc-on"]
+    engines = ["gradwalk"] if args.gradwalk_only else args.engine or list(ENGINES)
     print(f"python {sys.version.split()[0]}; CPU instructions per node for build + forward + backward\n")
     header = f"{'graph':32} {'nodes':>8} " + " ".join(f"{e:>17}" for e in engines)
     print(header)
@@ -101,8 +119,9 @@ def main() -> None:
     for graph in args.graph or ["mlp"]:
         counts = [per_node(graph, engine) for engine in engines]
         cells = " ".join(f"{c:>17,.0f}" for c, _ in counts)
-        print(f"{GRAPHS[graph]:32} {counts[0][1]:>8,} {cells}")
-    print("\nEach engine is divided by its own node count, as in benchmarks/engine.py.")
+        title = LOOPS[graph][0] if graph in LOOPS else GRAPHS[graph]
+        print(f"{title:32} {'' if graph in LOOPS else f'{counts[0][1]:,}':>8} {cells}")
+    print("\nEach engine is divided by its own node count, as in benchmarks/engine.py (loops: by the steps).")
 
 
 if __name__ == "__main__":

@@ -175,10 +175,7 @@ class Value:
 
     def backward(self) -> None:
         """Fill `.grad` of every node this one depends on with d self / d node."""
-        tape = self._tape
-        if len(tape) >= tape.compact_at:
-            tape.compact()  # may renumber self._i
-        tape.backward(self._i)
+        self._tape.backward(self._i)  # may compact the tape afterwards, renumbering self._i
 
     def _backward(self) -> None:
         """micrograd's per-node step: add local derivative x self.grad to each operand's grad."""

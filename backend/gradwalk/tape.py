@@ -15,11 +15,12 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import islice
-from typing import TYPE_CHECKING, Any
+from itertools import islice, repeat
+from operator import is_not, itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .ops import OPS
 
@@ -33,9 +34,13 @@ ROLE_NAMES = ("input", "param", "const")
 ROW = 5  # entries per node in Tape.rows
 LEAVES = tuple((kind, -1, -1, 0.0, 0.0) for kind in (INPUT, PARAM, CONST))  # a leaf's row
 
-# A tape compacts itself (drops nodes no live Value depends on) once it has grown
-# past max(COMPACT_MIN, 2 x its size after the last compaction).
+# A tape compacts itself (drops nodes no live Value depends on) once it has grown past
+# max(its minimum, COMPACT_GROWTH x its size after the last compaction). A thread's default
+# tape, where training loops leave a dead graph per step, starts at COMPACT_MIN_DEFAULT
+# (262,144 nodes, ~35 MB); a fresh_tape() dies with its block, so it waits longer.
 COMPACT_MIN = 1 << 20
+COMPACT_MIN_DEFAULT = 1 << 18
+COMPACT_GROWTH = 8
 
 
 class Tape:
@@ -49,17 +54,33 @@ class Tape:
     grows lazily.
     """
 
-    __slots__ = ("__weakref__", "compact_at", "data", "freezes", "grad", "groups", "handles", "labels", "rows")
+    __slots__ = (
+        "__weakref__",
+        "compact_at",
+        "compact_min",
+        "current_group",
+        "data",
+        "freezes",
+        "grad",
+        "groups",
+        "handles",
+        "labels",
+        "rows",
+        "work",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, compact_min: int | None = None) -> None:
         self.rows: list[Any] = []  # ints and floats, 5 per node
         self.data: list[float] = []
         self.grad: list[float] = []  # shorter than data until a backward pass needs it
         self.labels: dict[int, str] = {}  # sparse: most nodes have no label
-        self.groups: list[tuple[int, str | None]] = []  # (first index, group) runs
-        self.compact_at = COMPACT_MIN
+        self.groups: list[tuple[int, str | None]] = []  # (first index, group) runs; the last one is open
+        self.current_group: str | None = None  # the group new nodes join (the last run's)
+        self.compact_min = COMPACT_MIN if compact_min is None else compact_min
+        self.compact_at = self.compact_min
         self.freezes = gc.get_freeze_count()  # see compact(): frozen objects are out of gc's sight
         self.handles: weakref.WeakValueDictionary[int, Value] | None = None  # see handle()
+        self.work: list[Any] = []  # backward's gradients while it runs, all None between runs
 
     def __len__(self) -> int:
         return len(self.data)
@@ -87,15 +108,20 @@ class Tape:
         data.append(out)
         return n
 
-    @contextmanager
-    def group(self, name: str | None) -> Iterator[None]:
-        """Tag every node created inside the block with `name` (MLP views collapse by it)."""
-        outer = self.group_of(len(self.data))
-        self.groups.append((len(self.data), name))
-        try:
-            yield
-        finally:
-            self.groups.append((len(self.data), outer))
+    def group(self, name: str | None) -> Group:
+        """`with tape.group(name):` tags every node created inside the block with `name`
+        (MLP views collapse by it). O(1): a neuron call opens one."""
+        return Group(self, name)
+
+    def open_group(self, name: str | None) -> None:
+        """New nodes join `name` from here on (one run per stretch of nodes, no empty runs)."""
+        self.current_group = name
+        groups = self.groups
+        n = len(self.data)
+        if groups and groups[-1][0] == n:  # the open run made no node: replace it
+            groups.pop()
+        if (groups[-1][1] if groups else None) != name:
+            groups.append((n, name))
 
     def group_of(self, i: int) -> str | None:
         k = bisect_right(self.groups, i, key=lambda run: run[0]) - 1
@@ -151,39 +177,100 @@ class Tape:
         Leaf grads accumulate across calls (as in PyTorch, until zero_grad);
         interior grads are recomputed, so repeating backward adds the same amount
         again to the leaves. Constants never receive a gradient.
+        A tape past its compaction threshold compacts afterwards, from what the sweep reached.
         """
         self._grow_grad()
-        self.sweep(root, self.grad)
+        # The sweep's working list is the tape's own, all None between sweeps, so a small
+        # graph on a long tape does not pay for a list as long as the tape.
+        work = self.work
+        if len(work) <= root:
+            work.extend(repeat(None, len(self.data) - len(work)))  # (no temporary list)
+        reached = self._sweep(root, self.grad, work)
+        if len(self.data) >= self.compact_at:
+            self.compact(reached)
+        # back to all None: the rows the sweep walked (and any above them), and the leaves below
+        lo = reached.stop + 1
+        del work[lo:]
+        for j in reached.low_leaves:
+            if j < lo:
+                work[j] = None
+        n = len(self.data)  # after a compaction, shorter than before
+        if n > lo:
+            work.extend(repeat(None, n - lo))
+        else:
+            del work[n:]
 
     def sweep(self, root: int, grad: list[float] | None = None) -> list[Any]:
         """The reverse sweep from `root` on fresh gradients; returns them (None = not reached).
 
-        Creation order is topological, so one pass from root down to 0 finishes every
-        node's gradient before its operands are visited. With `grad`, results are also
-        written there (interior nodes replaced, input and param leaves accumulated).
+        With `grad`, results are also written there (interior nodes replaced, input and
+        param leaves accumulated).
         """
-        g: list[Any] = [None] * (root + 1)  # float, or None where not reached
+        return self._sweep(root, grad).grad
+
+    def _sweep(self, root: int, grad: list[float] | None, work: list[Any] | None = None) -> Reached:
+        """Creation order is topological, so one pass from root downwards finishes every
+        node's gradient before its operands are visited. The pass stops below the lowest
+        op node reached: what is left down there is leaves (a training loop's parameters,
+        made long before), which get their gradient from a list, so the cost follows the
+        graph differentiated and not the dead graphs of earlier steps below it.
+
+        `work` (all None, at least root + 1 long; by default a new list) receives the
+        gradients: a float, or None where not reached.
+        """
+        g: list[Any] = [None] * (root + 1) if work is None else work
         g[root] = 1.0
         # Without `grad`, the writes go to a scratch list: cheaper than testing per node.
         out: list[float] = grad if grad is not None else [0.0] * (root + 1)
+        table = self.rows
         # Walk the rows backwards in groups of five, (lb, la, b, a, kind), reading one
         # iterator five times per node: no index arithmetic, no int objects made.
-        rows = reversed(self.rows)
-        skip = len(self.rows) - ROW * (root + 1)
+        rows = reversed(table)
+        skip = len(table) - ROW * (root + 1)
         next(islice(rows, skip, skip), None)  # consume the nodes after root
-        # reversed(g) reads g[i] when the sweep reaches i, after every result of i is done
-        for i, gi, lb, la, b, a, k in zip(range(root, -1, -1), reversed(g), rows, rows, rows, rows, rows):
+        lowest = root  # the lowest op node reached so far
+        low_leaves: list[int] = []  # leaves reached from above `lowest` when first reached
+        stop = -1  # the sweep has visited every row above this one
+        low_leaf, op, const, row = low_leaves.append, OP_BASE, CONST, ROW  # locals: the loop's hottest names
+        # reversed(g) reads g[i] when the sweep reaches i, after every result of i is done.
+        # Only a node's first contribution checks `lowest`: once per node reached, not per edge.
+        grads = reversed(g)
+        skip = len(g) - (root + 1)
+        next(islice(grads, skip, skip), None)
+        for i, gi, lb, la, b, a, k in zip(range(root, -1, -1), grads, rows, rows, rows, rows, rows):
             if gi is not None:  # reached from root (None keeps 0 * inf out of unrelated nodes)
-                if k >= OP_BASE:
+                if k >= op:
                     out[i] = gi
                     ga = g[a]
-                    g[a] = la * gi if ga is None else ga + la * gi
+                    if ga is None:
+                        g[a] = la * gi
+                        if a < lowest:
+                            if table[row * a] >= op:
+                                lowest = a
+                            else:
+                                low_leaf(a)
+                    else:
+                        g[a] = ga + la * gi
                     if b >= 0:
                         gb = g[b]
-                        g[b] = lb * gi if gb is None else gb + lb * gi
-                elif k != CONST:
+                        if gb is None:
+                            g[b] = lb * gi
+                            if b < lowest:
+                                if table[row * b] >= op:
+                                    lowest = b
+                                else:
+                                    low_leaf(b)
+                        else:
+                            g[b] = gb + lb * gi
+                elif k != const:
                     out[i] += gi
-        return g
+            elif i < lowest:  # no op node left below: only leaves, and their grads are final
+                stop = i
+                break
+        for j in low_leaves:
+            if j < stop and table[ROW * j] != CONST:  # (those above `stop` were swept)
+                out[j] += g[j]
+        return Reached(root, g, stop, low_leaves)
 
     def propagate(self, i: int) -> None:
         """micrograd's `node._backward()`: push node i's grad into its operands once."""
@@ -203,11 +290,14 @@ class Tape:
         if len(self.data) >= self.compact_at:
             self.compact()
 
-    def compact(self) -> None:
+    def compact(self, reached: Reached | None = None) -> None:
         """Drop nodes no live Value depends on and renumber the rest (order is kept).
 
-        Live Values are found with gc.get_referrers, which costs one walk over the
-        heap; the doubling threshold keeps that amortised O(1) per node.
+        Live Values are found with gc.get_referrers, one walk over the heap (about 0.1 µs
+        per object); the marking walks only the live graphs' rows, as the sweep does (or
+        reuses the sweep just made, `reached`, when the other live Values are leaves: a
+        training loop's parameters), and only kept nodes are copied. The growth threshold
+        keeps it amortised O(1) per node.
         """
         from .engine import Value
 
@@ -219,57 +309,160 @@ class Tape:
             return
         holders: list[Value] = [v for v in gc.get_referrers(self) if isinstance(v, Value)]
         n = len(self.data)
-        keep = bytearray(n)
-        for v in holders:
-            keep[v._i] = 1
-        node = self.node
-        for i in range(n - 1, -1, -1):
-            if keep[i]:
-                k, a, b, _, _ = node(i)
-                if k >= OP_BASE:
-                    keep[a] = 1
-                    if b >= 0:
-                        keep[b] = 1
-        kept = [i for i in range(n) if keep[i]]
-        m = len(kept)
-        self.compact_at = max(COMPACT_MIN, 2 * m)
+        keep = self._reached(reached, holders) if reached is not None else None
+        if keep is None:
+            keep = self._live(holders)
+        m = keep.count(1)
+        self.compact_at = max(self.compact_min, COMPACT_GROWTH * m)
         if m == n:
             return
-        new_index = [-1] * n
-        for new, old in enumerate(kept):
-            new_index[old] = new
+        # The kept nodes come in runs (a training loop keeps its parameters and the current
+        # graph): the dead stretches between them are deleted in place, so kept rows move by
+        # memmove without being touched, and only the operands of rows that moved are rewritten.
+        # remap[old] = new for kept nodes, and remap[-1] = -1 (no operand).
+        runs = _runs(keep)
+        remap: list[int] = [0] * n
+        remap.append(-1)
+        gaps: list[tuple[int, int]] = []
+        new = end = 0
+        for s, e in runs:
+            remap[s:e] = range(new, new + e - s)
+            new += e - s
+            if s > end:
+                gaps.append((end, s))
+            end = e
+        if end < n:
+            gaps.append((end, n))
         self._grow_grad()
-        new_rows: list[float] = []
-        for old in kept:
-            k, a, b, la, lb = node(old)
-            if k >= OP_BASE:
-                new_rows += (k, new_index[a], new_index[b] if b >= 0 else -1, la, lb)
-            else:
-                new_rows += LEAVES[k]
-        self.groups = self._remapped_groups(kept)
-        self.rows = new_rows
-        self.data = [self.data[i] for i in kept]
-        self.grad = [self.grad[i] for i in kept]
-        self.labels = {new_index[i]: s for i, s in self.labels.items() if keep[i]}
+        rows, data, grad = self.rows, self.data, self.grad
+        for s, e in reversed(gaps):  # from the top, so the stretches below keep their places
+            del rows[ROW * s : ROW * e], data[s:e], grad[s:e]
+        for s, e in runs:
+            new = remap[s]
+            if new != s:
+                stop = ROW * (new + e - s)
+                for col in (ROW * new + 1, ROW * new + 2):
+                    rows[col:stop:ROW] = map(remap.__getitem__, rows[col:stop:ROW])
+        self.groups = self._remapped_groups(runs)
+        self.labels = {remap[i]: s for i, s in self.labels.items() if keep[i]}
         for v in holders:
-            v._i = new_index[v._i]
+            v._i = remap[v._i]
         if self.handles:  # every live cached handle was a holder: key them by their new index
             self.handles = weakref.WeakValueDictionary({v._i: v for v in self.handles.values()})
 
-    def _remapped_groups(self, kept: list[int]) -> list[tuple[int, str | None]]:
-        runs: list[tuple[int, str | None]] = []
-        if not self.groups:
-            return runs
-        for new, old in enumerate(kept):
-            g = self.group_of(old)
-            if not runs or runs[-1][1] != g:
-                runs.append((new, g))
-        # The group open now (a `with group(...)` block that has made no node yet) goes on
-        # for the nodes still to come.
-        current = self.group_of(len(self.data))
-        if not runs or runs[-1][1] != current:
-            runs.append((len(kept), current))
-        return runs
+    def _reached(self, reached: Reached, holders: list[Value]) -> bytearray | None:
+        """The nodes to keep, from a sweep, when every live op node is its root (else None)."""
+        table, root = self.rows, reached.root
+        for v in holders:
+            if v._i != root and table[ROW * v._i] >= OP_BASE:
+                return None
+        keep = bytearray(len(self.data))
+        lo = reached.stop + 1
+        keep[lo : root + 1] = map(is_not, reached.grad[lo : root + 1], repeat(None))
+        for j in reached.low_leaves:
+            keep[j] = 1
+        for v in holders:
+            keep[v._i] = 1
+        return keep
+
+    def _live(self, holders: list[Value]) -> bytearray:
+        """keep[i] = 1 for every node a holder depends on: the sweep's walk, marking instead of adding."""
+        table = self.rows
+        keep = bytearray(len(self.data))
+        top, lowest = -1, len(self.data)
+        for v in holders:
+            i = v._i
+            keep[i] = 1
+            if table[ROW * i] >= OP_BASE:
+                top = max(top, i)
+                lowest = min(lowest, i)
+        if top < 0:
+            return keep
+        rows = reversed(table)
+        skip = len(table) - ROW * (top + 1)
+        next(islice(rows, skip, skip), None)
+        for i, kept, _, _, b, a, k in zip(range(top, -1, -1), reversed(keep), rows, rows, rows, rows, rows):
+            if kept:
+                if k >= OP_BASE:
+                    keep[a] = 1
+                    if a < lowest and table[ROW * a] >= OP_BASE:
+                        lowest = a
+                    if b >= 0:
+                        keep[b] = 1
+                        if b < lowest and table[ROW * b] >= OP_BASE:
+                            lowest = b
+            elif i < lowest:
+                break
+        return keep
+
+    def _remapped_groups(self, runs: list[tuple[int, int]]) -> list[tuple[int, str | None]]:
+        """The group runs after a compaction, visiting only those over kept nodes (empty ones go)."""
+        groups = self.groups
+        out: list[tuple[int, str | None]] = []
+        new = 0  # the new index of the kept run's first node
+        for s, e in runs:
+            k = bisect_right(groups, s, key=_start) - 1  # the group run open at s
+            end = bisect_left(groups, e, key=_start)  # group runs starting inside [s, e) end before `end`
+            name = groups[k][1] if k >= 0 else None
+            if out and out[-1][0] == new:  # the group run before lost every node
+                out.pop()
+            if (out[-1][1] if out else None) != name:
+                out.append((new, name))
+            # the runs inside start after s, are nonempty and differ from their predecessor: just shift
+            shift = s - new
+            inside = groups[k + 1 : end]
+            out += inside if shift == 0 else [(start - shift, name) for start, name in inside]
+            new += e - s
+        # the group open now goes on for the nodes still to come
+        if out and out[-1][0] == new:
+            out.pop()
+        if (out[-1][1] if out else None) != self.current_group:
+            out.append((new, self.current_group))
+        return out
+
+
+class Reached(NamedTuple):
+    """What a sweep reached: `grad[i]` is None for nodes it did not; below `stop`, only `low_leaves`."""
+
+    root: int
+    grad: list[Any]
+    stop: int
+    low_leaves: list[int]
+
+
+_start = itemgetter(0)
+
+
+def _runs(keep: bytearray) -> list[tuple[int, int]]:
+    """The [start, end) stretches of 1s in `keep`, found at memchr speed."""
+    runs: list[tuple[int, int]] = []
+    n = len(keep)
+    s = keep.find(1)
+    while s >= 0:
+        e = keep.find(0, s)
+        if e < 0:
+            e = n
+        runs.append((s, e))
+        s = keep.find(1, e)
+    return runs
+
+
+class Group:
+    """The `with tape.group(name):` block: a class rather than @contextmanager, 4x cheaper."""
+
+    __slots__ = ("name", "outer", "tape")
+
+    def __init__(self, tape: Tape, name: str | None) -> None:
+        self.tape = tape
+        self.name = name
+        self.outer: str | None = None
+
+    def __enter__(self) -> None:
+        self.outer = self.tape.current_group
+        self.tape.open_group(self.name)
+
+    def __exit__(self, *exc: object) -> None:
+        self.tape.open_group(self.outer)
 
 
 # Each thread builds on its own tape, so concurrent requests never interleave entries.
@@ -280,7 +473,7 @@ def current_tape() -> Tape:
     try:
         return THREAD.tape  # type: ignore[no-any-return]
     except AttributeError:
-        tape = THREAD.tape = Tape()
+        tape = THREAD.tape = Tape(COMPACT_MIN_DEFAULT)
         return tape
 
 

@@ -25,6 +25,8 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any
 
 import orjson
@@ -60,8 +62,11 @@ class Recording:
 def record(root: Value) -> Recording:
     """Run backward from `root` on fresh gradients, leaving the tape's grads untouched."""
     tape = root._tape
-    g = tape.sweep(root._i)
-    order = [i for i, gi in enumerate(g) if gi is not None]
+    reached = tape._sweep(root._i, None)
+    # the nodes reached, in creation order: the leaves below the sweep's stop, then the rows it walked
+    lo, g = reached.stop + 1, reached.grad
+    order = sorted(j for j in reached.low_leaves if j < lo)
+    order += compress(range(lo, root._i + 1), map(is_not, g[lo:], repeat(None)))
     return Recording(tape, root._i, order, g)
 
 
