@@ -4,8 +4,9 @@ MLP requests run, and the server's memory before, at peak and after.
     .venv/bin/python benchmarks/load.py [--heavy 0,1,4,8] [--workers 2]
 
 Starts `python -m gradwalk.api.serve` in a second process. Each phase starts N heavy requests
-at once (784-64-10 on one sample, 12 SGD steps: 153,413 nodes x 13 passes, just under
-max_work; ~5 s alone here; the client accepts gzip) and, until the last one is answered,
+at once (784-64-10 on one sample, max_steps = 10,000 SGD steps on numpy, then its 153,413-node
+graph traced, laid out and encoded, ~60 MB of JSON: the heaviest the defaults accept short of
+max_nodes; the client accepts gzip) and, until the last one is answered,
 probes GET /healthz every 20 ms and POST /api/v1/expression with the L example every 50 ms,
 each on its own keep-alive connection (phase 0: 10 s of probes alone, the machine's own noise).
 RSS is the server's process tree (the server, its
@@ -42,7 +43,7 @@ HEAVY = {
     "loss": "cross_entropy",
     "inputs": [[0.5] * 784],
     "targets": [3],
-    "steps": 12,
+    "steps": 10_000,  # max_steps: training runs on numpy now, so the graph (153,413 nodes) is the weight
     "seed": 1,
 }
 
