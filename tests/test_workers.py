@@ -189,7 +189,7 @@ def test_abandoned_heavy_requests_free_their_workers_within_a_second(server: liv
     took = time.monotonic() - gone
     assert r.status_code == 200
     # ~0.1 s to notice, a fork to replace, the small request itself; the heavy work had most of a minute left
-    assert took < 2.5, took
+    assert took < 1.0, took  # 0.12-0.14 s measured here
     assert server.proc.poll() is None
 
 
@@ -202,7 +202,7 @@ def test_the_stream_of_a_client_that_leaves_stops_its_training(server: live.Live
         a = http.post("/api/v1/mlp", json=SMALL)
         b = http.post("/api/v1/mlp", json=SMALL)
     assert a.status_code == b.status_code == 200
-    assert time.monotonic() - gone < 2.5
+    assert time.monotonic() - gone < 1.0
 
 
 def test_sigterm_exits_within_5_seconds_with_work_in_flight(server: live.Live) -> None:
