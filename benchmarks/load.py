@@ -1,7 +1,17 @@
 """The service under heavy load: /healthz and the lecture's L example while 1, 4 and 8 near-max
-MLP requests run, and the server's memory before, at peak and after.
+MLP requests run, and the server's memory before, at peak and after; or a classroom at once.
 
     .venv/bin/python benchmarks/load.py [--heavy 0,1,4,8] [--workers 2]
+    .venv/bin/python benchmarks/load.py --students 50 [--spread 10] [--workers 2]
+
+--students N: N simulated students start together, each on its own keep-alive connection, and
+do what the page does for a lesson: load the page and its assets (index.html, app.css, every
+module under js/), the op table and the examples, run the L example with layout, run a
+10,000-node program with layout, then step (the page steps without the server: nothing is
+sent) and run the L example again. --spread S: the students start evenly over S seconds (a
+class opening a shared link) instead of within the same millisecond. Prints p50 / p95 / max
+per request kind, the errors, the server's RSS, and the issue's target (50 students: no
+errors, L p95 <= 100 ms).
 
 Starts `python -m gradwalk.api.serve` in a second process. Each phase starts N heavy requests
 at once (784-64-10 on one sample, max_steps = 10,000 SGD steps on numpy, then its 153,413-node
@@ -233,15 +243,85 @@ def compare_small(port: int, n: int = 300) -> tuple[float, float]:
     return out[0], out[1]
 
 
+BIG_SOURCE = "x = 0.5\ny = " + "+".join(["x*x"] * 5_000)  # 1 + 5,000 products + 4,999 sums = 10,000 nodes
+
+
+def student(
+    port: int, start: threading.Event, delay: float, times: dict[str, list[float]], errors: list[str]
+) -> None:
+    """One student's lesson, as the page sends it (see the module docstring), `delay` s after the start."""
+    assets = ["/", "/css/app.css", *(f"/js/{p.name}" for p in sorted((ROOT / "frontend" / "js").glob("*.js")))]
+    lecture = orjson.dumps({"source": L_SOURCE, "layout": True})
+    big = orjson.dumps({"source": BIG_SOURCE, "layout": True})
+    plan: list[tuple[str, str, str, bytes]] = [("assets", "GET", a, b"") for a in assets]
+    plan += [("listings", "GET", "/api/v1/ops", b""), ("listings", "GET", "/api/v1/examples", b"")]
+    plan += [("L", "POST", "/api/v1/expression", lecture), ("10,000 nodes", "POST", "/api/v1/expression", big)]
+    plan += [("L", "POST", "/api/v1/expression", lecture)]
+    start.wait()
+    time.sleep(delay)
+    try:
+        c = Conn(port)
+        for kind, method, path, body in plan:
+            t = time.perf_counter()
+            status, _ = c.request(method, path, body, gzip=True)
+            times[kind].append(time.perf_counter() - t)
+            if status != 200:
+                errors.append(f"{method} {path}: {status}")
+        c.close()
+    except OSError as e:
+        errors.append(f"connection: {e}")
+
+
+def classroom(port: int, pid: int, n: int, spread: float) -> None:
+    times: dict[str, list[float]] = collections.defaultdict(list)
+    errors: list[str] = []
+    start = threading.Event()
+    delays = [spread * k / max(1, n - 1) for k in range(n)]  # evenly over `spread` seconds (0: all at once)
+    threads = [threading.Thread(target=student, args=(port, start, d, times, errors)) for d in delays]
+    for t in threads:
+        t.start()
+    peak, stop = [tree_rss(pid)], threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.1):
+            peak.append(tree_rss(pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    t0 = time.perf_counter()
+    start.set()
+    for t in threads:
+        t.join()
+    took = time.perf_counter() - t0
+    stop.set()
+    sampler.join()
+    mib = 1024 * 1024
+    when = "at once" if spread == 0 else f"starting over {spread:g} s"
+    print(f"{n} students {when}, all done in {took:.1f} s; errors: {len(errors)} {errors[:3]}")
+    print("request        count |   p50 ms |   p95 ms |   max ms")
+    for kind in ("assets", "listings", "L", "10,000 nodes"):
+        xs = times[kind]
+        print(f"{kind:13s} {len(xs):6d} | {pct(xs, 0.5):8.1f} | {pct(xs, 0.95):8.1f} | {max(xs) * 1000:8.1f}")
+    print(f"server RSS MiB: before {peak[0] / mib:.0f}, peak {max(peak) / mib:.0f}")
+    target = "met" if not errors and pct(times["L"], 0.95) <= 100 else "NOT met"
+    print(f"target (no errors, L p95 <= 100 ms): {target}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--heavy", default="0,1,4,8", help="heavy requests per phase (0: the idle baseline)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--students", type=int, default=0, help="a classroom instead of the heavy phases")
+    ap.add_argument("--spread", type=float, default=0.0, help="the students start evenly over this many seconds")
     args = ap.parse_args()
     port = free_port()
     proc = start_server(port, args.workers)
     mib = 1024 * 1024
     try:
+        if args.students:
+            print(f"workers={args.workers}, load average {os.getloadavg()[0]:.2f} at start (the machine is shared)")
+            classroom(port, proc.pid, args.students, args.spread)
+            return
         inplace, hop = compare_small(port)
         print(f"L example, idle, p50: in place {inplace:.2f} ms, through a worker {hop:.2f} ms")
         print(f"workers={args.workers}, load average {os.getloadavg()[0]:.2f} at start (the machine is shared)")

@@ -70,3 +70,22 @@ def test_make_run_serves_healthz() -> None:
 
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
+
+
+def test_the_kubernetes_manifest_deploys_the_service_with_probes_and_limits() -> None:
+    import yaml
+
+    docs = list(yaml.safe_load_all((ROOT / "deploy" / "kubernetes.yaml").read_text()))
+    kinds = {d["kind"]: d for d in docs}
+    assert set(kinds) == {"Deployment", "Service"}
+    pod = kinds["Deployment"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    port = container["ports"][0]
+    assert port["containerPort"] == 8000 and port["name"] == kinds["Service"]["spec"]["ports"][0]["targetPort"]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    labels = kinds["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert kinds["Service"]["spec"]["selector"] == labels == kinds["Deployment"]["spec"]["selector"]["matchLabels"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert int(env["GRADWALK_WORKERS"]) >= 1

@@ -8,6 +8,7 @@ GRADWALK_MAX_NODES=500000. The request limits and their defaults are the core's
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import fields
 from functools import lru_cache
 from typing import Annotated
@@ -47,7 +48,9 @@ class Settings(BaseSettings):
     # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
     workers: int = Field(
-        default=2, ge=1, description="Worker processes that compute the CPU-heavy requests; more wait for a free one."
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Worker processes that compute the CPU-heavy requests (default: the core count); more wait.",
     )
     worker_memory_bytes: int = Field(
         default=2 * 1024**3,

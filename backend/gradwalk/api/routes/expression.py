@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from anyio import CapacityLimiter
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from ... import ops, pipeline
 from ...examples import LISTING
+from ...limits import Limits
 from ...trace import dumps
-from ..common import LimitsDep, StrictModel, json_response, task_for, worked
+from ..common import LimitsDep, StrictModel, compute, json_response, task_for, worked
 
 router = APIRouter(prefix="/api/v1", tags=["expression"])
 
 SMALL_SOURCE = 256  # bytes: at most ~100 nodes, computed on the event loop in well under a millisecond
+SMALL_LANE = 4  # threads for small sources with a layout (a classroom's lecture examples)
 LECTURE_L = "a = 2.0; b = -3.0; c = 10.0\ne = a*b; d = e + c\nf = -2.0\nL = d * f"
 
 
@@ -205,9 +208,27 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses=ERRORS,
 )
 async def expression(req: ExpressionRequest, limits: LimitsDep, request: Request) -> Response:
-    if len(req.source) <= SMALL_SOURCE and not req.layout:  # the hop to a worker would cost more than the work
-        return Response(dumps(pipeline.respond(req.to_input(), limits)), media_type="application/json")
+    if len(req.source) <= SMALL_SOURCE:  # at most ~100 nodes: never queued behind the workers' big requests
+        if not req.layout:  # the hop anywhere would cost more than the work
+            return Response(dumps(pipeline.respond(req.to_input(), limits)), media_type="application/json")
+        # with a layout (Graphviz: a subprocess, the GIL released meanwhile), in a thread of the server's
+        body = await compute(_laid_out, req.to_input(), limits, limiter=_small_lane())
+        return Response(body, media_type="application/json")
     return await worked(request, task_for(request, req.to_input(), limits, layout=req.layout))
+
+
+def _laid_out(inp: pipeline.Expression, limits: Limits) -> bytes:
+    return dumps(pipeline.respond(inp, limits, layout=True))
+
+
+_small: CapacityLimiter | None = None
+
+
+def _small_lane() -> CapacityLimiter:
+    """Small laid-out expressions (the page's every run of a lecture example), a few at a time."""
+    global _small
+    _small = _small or CapacityLimiter(SMALL_LANE)
+    return _small
 
 
 _OPS_LISTING = ops.listing()
