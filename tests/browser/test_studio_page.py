@@ -58,6 +58,8 @@ def test_samples_round_trip_through_csv(page, tmp_path: Path) -> None:  # type: 
     path = tmp_path / "mine.csv"
     path.write_text(csv)
     page.set_input_files(tid("csv-file"), str(path))
+    # the file is read asynchronously: wait for the form to show it, however fast the browser is
+    page.wait_for_function("() => document.querySelector('[name=targets]').value === '1\\n-1\\n1'")
     assert page.input_value('[name="nin"]') == "2" and page.input_value('[name="dataset"]') == ""
     assert page.input_value('[name="inputs"]') == "0.5, 1\n-0.5, 2\n1.5, -1"
     assert page.input_value('[name="targets"]') == "1\n-1\n1"
@@ -81,10 +83,10 @@ def test_a_downloaded_net_reloads_with_the_same_loss(page, tmp_path: Path) -> No
     assert saved["gradwalk"] == "mlp" and len(saved["parameters"]) == 41
     page.fill('[name="steps"]', "3")  # change the form: the file must bring its own net back
     page.set_input_files(tid("net-file"), str(path))
-    page.wait_for_function(
-        "s => document.querySelector('[data-testid=train-summary]').textContent.includes('final loss ' + s)", arg=loss
-    )
-    assert page.input_value('[name="steps"]') == "0"  # rebuilt with its parameters, not trained again
+    # read asynchronously; the form takes the file's spec (steps 0: rebuilt, not trained) and runs it at once
+    page.wait_for_function("() => document.querySelector('[name=steps]').value === '0'")
+    page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled", timeout=60_000)
+    assert f"final loss {loss}" in page.inner_text(tid("train-summary"))
     with page.expect_download() as again:  # the reloaded net, saved again: the very same numbers
         page.click(tid("net-download"))
     path2 = tmp_path / "net2.json"
