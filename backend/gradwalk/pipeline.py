@@ -179,13 +179,16 @@ class Job:
         with self._watched(deadline, on_progress):
             graph = self.graph()
             if self.layout:
-                graph["layout"] = compute_layout(
-                    graph,
-                    dot_max_nodes=self.limits.dot_max_nodes,
-                    dot_timeout=self.limits.dot_timeout_seconds,
-                    cache_size=self.limits.layout_cache_size,
-                )
+                graph["layout"] = self._layout(graph)
             return graph
+
+    def _layout(self, graph: Json) -> Json:
+        return compute_layout(
+            graph,
+            dot_max_nodes=self.limits.dot_max_nodes,
+            dot_timeout=self.limits.dot_timeout_seconds,
+            cache_size=self.limits.layout_cache_size,
+        )
 
     def export(self, fmt: str, deadline: float | None = None) -> bytes:
         """DOT text ("dot") or a rendered "svg"/"png" in draw_dot's look; LimitError past the export limits."""
@@ -205,13 +208,8 @@ class Job:
             check_export_size(self.nodes, self.limits)
         with self._watched(deadline, None):
             graph = self.graph()
-            check_export_size(len(graph["nodes"]), self.limits)
-            graph["layout"] = compute_layout(
-                graph,
-                dot_max_nodes=self.limits.dot_max_nodes,
-                dot_timeout=self.limits.dot_timeout_seconds,
-                cache_size=self.limits.layout_cache_size,
-            )
+            check_export_size(len(graph["nodes"]), self.limits)  # before the layout: a big one takes seconds
+            graph["layout"] = self._layout(graph)
             return standalone.page({**state, "graph": graph, "ops": ops.listing()})
 
 

@@ -14,12 +14,25 @@ export class ApiError extends Error {
   }
 }
 
+const UNREACHABLE = 'Cannot reach the gradwalk server. Is it still running? (check the terminal running `make run`)';
+
+/** The ApiError a student reads for an HTTP error answer `body` ({"detail": [...]} or anything else). */
+function errorOf(path, status, body) {
+  const detail = Array.isArray(body?.detail) ? body.detail : body?.detail ? [{ msg: String(body.detail) }] : [];
+  const first = detail[0] || {};
+  let msg = first.msg || `The server answered HTTP ${status}.`;
+  if (!first.line && first.loc) msg = `${first.loc.filter((x) => x !== 'body').join('.')}: ${msg}`;
+  if (status === 404) msg = `${path} is not available on this server (HTTP 404).`;
+  if (status >= 500) msg = `The server failed (HTTP ${status}). ${first.msg || 'Please try again or report it.'}`;
+  return new ApiError(msg, { status, line: first.line ?? null, column: first.column ?? null, detail });
+}
+
 async function call(path, options = {}, { text = false } = {}) {
   let res;
   try {
     res = await fetch(path, { headers: { 'Content-Type': 'application/json' }, ...options });
   } catch {
-    throw new ApiError('Cannot reach the gradwalk server. Is it still running? (check the terminal running `make run`)');
+    throw new ApiError(UNREACHABLE);
   }
   if (text && res.ok) return res.text();
   let body = null;
@@ -29,13 +42,7 @@ async function call(path, options = {}, { text = false } = {}) {
     if (res.ok) throw new ApiError(`The server sent an unreadable answer (HTTP ${res.status}).`, { status: res.status });
   }
   if (res.ok) return body;
-  const detail = Array.isArray(body?.detail) ? body.detail : body?.detail ? [{ msg: String(body.detail) }] : [];
-  const first = detail[0] || {};
-  let msg = first.msg || `The server answered HTTP ${res.status}.`;
-  if (!first.line && first.loc) msg = `${first.loc.filter((x) => x !== 'body').join('.')}: ${msg}`;
-  if (res.status === 404) msg = `${path} is not available on this server (HTTP 404).`;
-  if (res.status >= 500) msg = `The server failed (HTTP ${res.status}). ${first.msg || 'Please try again or report it.'}`;
-  throw new ApiError(msg, { status: res.status, line: first.line ?? null, column: first.column ?? null, detail });
+  throw errorOf(path, res.status, body);
 }
 
 export const post = (path, body) => call(path, { method: 'POST', body: JSON.stringify(body) });
@@ -65,14 +72,13 @@ export async function mlpStream(spec, { onProgress, signal }) {
     });
   } catch (err) {
     if (err.name === 'AbortError') throw err;
-    throw new ApiError('Cannot reach the gradwalk server. Is it still running? (check the terminal running `make run`)');
+    throw new ApiError(UNREACHABLE);
   }
   if (!res.ok || !(res.headers.get('content-type') || '').includes('ndjson')) {
     let body = null;
     try { body = await res.json(); } catch { /* an unreadable error body */ }
     if (res.ok) return body; // a server that does not stream answered in one piece
-    const first = Array.isArray(body?.detail) ? body.detail[0] || {} : {};
-    throw new ApiError(first.msg || `The server answered HTTP ${res.status}.`, { status: res.status, detail: body?.detail || [] });
+    throw errorOf('/api/v1/mlp', res.status, body);
   }
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -89,10 +95,7 @@ export async function mlpStream(spec, { onProgress, signal }) {
       const ev = JSON.parse(line);
       if (ev.event === 'progress') onProgress?.(ev.step, ev.loss);
       else if (ev.event === 'result') { const { event, ...result } = ev; return result; }
-      else if (ev.event === 'error') {
-        const first = ev.detail?.[0] || {};
-        throw new ApiError(first.msg || 'training failed', { status: ev.status, detail: ev.detail || [] });
-      }
+      else if (ev.event === 'error') throw errorOf('/api/v1/mlp', ev.status, ev);
     }
   }
   throw new ApiError('The training stream ended before its result (the server stopped?).');

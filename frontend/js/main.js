@@ -14,7 +14,7 @@ import { FormError, MlpForm } from './mlp.js';
 import { Playback } from './playback.js';
 import { indexGraph, Player, snapshotValues } from './player.js';
 import { runSource } from './language.js';
-import { drawBoundary, gradFlowChart, lineChart, netFile, parseCsv, specFromNetFile, toCsv } from './studio.js';
+import { TrainingPanel } from './training.js';
 import { ProgramPanel } from './program.js';
 import { copyLink, readHash, storage, writeHash } from './state.js';
 import { Views } from './views.js';
@@ -45,7 +45,7 @@ const playback = new Playback({ onMove: (changed) => refresh(changed) });
 const views = new Views({
   onDraw: (name) => {
     if (app.byMode[app.mode]) app.byMode[app.mode].view = name;
-    if (app.mode === 'mlp') flagNeurons(app.mlpResult);
+    if (app.mode === 'mlp') training.flagNeurons(app.mlpResult);
     refresh([]);
     saveState();
   },
@@ -57,6 +57,13 @@ const program = new ProgramPanel({
   onNode: (i) => { views.graphView.focus(app.graph.nodes[i].id); views.inspect(i); },
 });
 const form = new MlpForm($('#mlp-form'), { onSlide: (k) => runMlp({ steps: k, keepHistory: true }) });
+const training = new TrainingPanel({
+  form,
+  latest: () => ({ spec: app.mlpSpec, result: app.mlpResult }),
+  run: () => run(),
+  showError: (msg) => showError(msg),
+  clearError: () => clearError(),
+});
 
 // ------------------------------------------------------------------ messages
 
@@ -137,18 +144,18 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
     throw err;
   }
   setBusy(true);
-  const live = keepHistory ? null : startLive(spec);
+  const live = keepHistory ? null : training.startLive(spec);
   try {
     const graph = live ? await api.mlpStream(spec, live) : await api.mlp(spec);
     if (!keepHistory) {
       app.mlpSpec = spec;
       app.mlpResult = graph;
       form.setHistory(graph.history || [], undefined, graph.accuracy);
-      showTraining(graph, spec); // not awaited: the boundary's points may take a fetch
+      training.show(graph, spec); // not awaited: the boundary's points may take a fetch
     }
     $('#train-panel').hidden = false;
     load(graph, { pos, viewName: viewName || app.byMode.mlp?.view });
-    flagNeurons(app.mlpResult);
+    training.flagNeurons(app.mlpResult);
   } catch (err) {
     if (err.name === 'AbortError') return showError('Training cancelled: the server stopped it.');
     if (!(err instanceof api.ApiError)) throw err;
@@ -159,125 +166,6 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
     live?.done();
   }
 }
-
-/** Live progress of a training run: the step, the loss so far, a Cancel that stops the server. */
-function startLive(spec) {
-  const box = $('#train-live');
-  const out = tid('train-progress');
-  const chart = box.querySelector('.chart');
-  const losses = [];
-  const ctrl = new AbortController();
-  const started = performance.now();
-  box.hidden = false;
-  out.textContent = `training… (${spec.steps} steps)`;
-  out.dataset.step = '0';
-  chart.replaceChildren();
-  const cancel = tid('cancel');
-  const onCancel = () => ctrl.abort();
-  cancel.addEventListener('click', onCancel);
-  let drawn = 0;
-  return {
-    signal: ctrl.signal,
-    onProgress: (step, loss) => {
-      out.dataset.step = String(step);
-      out.textContent = `training… step ${step} of ${spec.steps}${loss == null ? '' : ` · loss ${fmt(Number(loss))}`} · ${((performance.now() - started) / 1000).toFixed(1)} s`;
-      if (loss != null) losses[step] = Number(loss);
-      if (performance.now() - drawn > 100 && losses.length > 1) { // at most 10 redraws a second
-        drawn = performance.now();
-        lineChart(chart, [{ name: 'loss', values: Array.from(losses, (v) => v ?? NaN), colour: 'var(--accent)' }], { lo: 0, title: 'loss so far' });
-      }
-    },
-    done: () => {
-      cancel.removeEventListener('click', onCancel);
-      box.hidden = true;
-    },
-  };
-}
-
-// ------------------------------------------------------------------ MLP studio
-
-let presetSamples = null; // name -> {inputs, targets}: fetched once, when a boundary needs its points
-
-async function samplesOf(spec) {
-  if (!spec.dataset) return { inputs: spec.inputs || [], targets: spec.targets || [] };
-  presetSamples ??= api.datasets(true).then((list) => new Map(list.map((d) => [d.name, d])));
-  const d = (await presetSamples).get(spec.dataset);
-  return { inputs: d?.inputs || [], targets: d?.targets || [] };
-}
-
-/** Beside the loss: accuracy, the held-out split, the boundary with the samples, the gradient flow. */
-async function showTraining(result, spec) {
-  const acc = result.accuracy?.[result.accuracy.length - 1];
-  const parts = [`final loss ${fmt(Number(result.loss))}`];
-  if (acc != null) parts.push(`accuracy ${(100 * acc).toFixed(1)} %`);
-  if (result.holdout?.accuracy != null) parts.push(`held out ${(100 * result.holdout.accuracy).toFixed(1)} %`);
-  if (result.samples) parts.push(`${result.samples.train} samples${result.samples.graph < result.samples.train ? `, graph of ${result.samples.graph}` : ''}`);
-  $('#train-summary').textContent = parts.join(' · ');
-  if (result.grad_norms?.length) gradFlowChart($('#grad-flow'), result.grad_norms);
-  const canvas = $('#boundary');
-  canvas.hidden = !result.boundary;
-  if (result.boundary) {
-    const { inputs, targets } = await samplesOf(spec);
-    if (app.mlpResult !== result) return; // a newer run came first
-    drawBoundary(canvas, result.boundary, inputs.map((input, k) => ({ input, target: Number(targets[k]) })));
-  }
-  const dead = result.neurons?.dead || [];
-  const sat = result.neurons?.saturated || [];
-  $('#neuron-flags').textContent = [dead.length ? `dead (ReLU 0 on every sample): ${dead.join(', ')}` : '',
-    sat.length ? `saturated (|tanh| > 0.99 on every sample): ${sat.join(', ')}` : ''].filter(Boolean).join(' · ');
-}
-
-/** Dead and saturated neurons marked on their boxes in the collapsed views. */
-function flagNeurons(result) {
-  for (const [flag, ids] of [['dead', result?.neurons?.dead || []], ['saturated', result?.neurons?.saturated || []]]) {
-    for (const id of ids) {
-      const box = document.querySelector(`#graph [data-group="${CSS.escape(id)}"]`);
-      if (box) { box.classList.add(flag); box.dataset.flag = flag; }
-    }
-  }
-}
-
-function downloadText(text, name, type) {
-  download(new Blob([text], { type }), name);
-}
-
-tid('csv-file').addEventListener('change', async (ev) => {
-  const file = ev.target.files[0];
-  ev.target.value = '';
-  if (!file) return;
-  try {
-    const { inputs, targets } = parseCsv(await file.text());
-    const spec = (() => { try { return form.getSpec(); } catch { return {}; } })();
-    form.setSpec({ ...spec, dataset: null, nin: inputs[0].length, inputs, targets, graph_samples: inputs.length > 8 ? 4 : null });
-    clearError();
-  } catch (err) {
-    showError(`CSV: ${err.message}`);
-  }
-});
-$('#csv-download').addEventListener('click', async () => {
-  try {
-    const { inputs, targets } = await samplesOf(form.getSpec());
-    downloadText(toCsv(inputs, targets), 'gradwalk-samples.csv', 'text/csv');
-  } catch (err) {
-    showError(err.message);
-  }
-});
-$('#net-download').addEventListener('click', () => {
-  if (!app.mlpResult) return showError('Train a network first: the file holds its trained parameters.');
-  downloadText(JSON.stringify(netFile(app.mlpSpec, app.mlpResult)), 'gradwalk-net.json', 'application/json');
-});
-tid('net-file').addEventListener('change', async (ev) => {
-  const file = ev.target.files[0];
-  ev.target.value = '';
-  if (!file) return;
-  try {
-    form.setSpec(specFromNetFile(JSON.parse(await file.text())));
-    clearError();
-    run();
-  } catch (err) {
-    showError(`net file: ${err.message}`);
-  }
-});
 
 /** Show a Graph JSON: index it, start playback after the forward pass (or at pos), draw it. */
 function load(graph, { pos = null, viewName = null, language = 'expression' } = {}) {

@@ -31,6 +31,9 @@ export const DEFAULT_SPEC = {
 // (training still uses every sample), so 100 moons do not draw 66,000 boxes.
 const GRAPH_SAMPLES = 4;
 
+/** The `graph_samples` the page asks for `n` samples: all of a few, the first 4 of many. */
+export const graphSamplesFor = (n) => (n > 2 * GRAPH_SAMPLES ? GRAPH_SAMPLES : null);
+
 
 class FormError extends Error {}
 
@@ -92,7 +95,7 @@ export class MlpForm {
   pickPreset() {
     const d = this.presets.get(this.f('dataset').value);
     if (d?.suggested) {
-      const graph = d.suggested.graph_samples ?? (d.samples > 2 * GRAPH_SAMPLES ? GRAPH_SAMPLES : null);
+      const graph = d.suggested.graph_samples ?? graphSamplesFor(d.samples);
       this.setSpec({ ...DEFAULT_SPEC, ...d.suggested, graph_samples: graph, dataset: d.name, inputs: [], targets: [] });
     }
     this.syncDataset();
