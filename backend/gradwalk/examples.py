@@ -255,8 +255,9 @@ PROGRAM_EXAMPLES: tuple[Example, ...] = (
     Example(
         "backward-twice",
         "backward() twice without zeroing",
-        "Grads accumulate with +=: the second pass adds to every grad, inner ones too, so a.grad goes from 6 to 24. "
-        "Zero the grads before each backward. Compare the two pictures.",
+        "Grads accumulate with +=: a training loop's second step builds a new graph on the same leaves, and "
+        "without zeroing them every leaf grad doubles (a.grad 6 -> 12), as in PyTorch. Compare the two pictures; "
+        "zero_grad() before each backward fixes it.",
         programs.BACKWARD_TWICE,
         "python",
     ),

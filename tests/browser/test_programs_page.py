@@ -127,3 +127,17 @@ def test_examples_menu_has_the_programs_with_their_lessons(page) -> None:  # typ
     # editing the source takes the lesson away: it speaks of the example, not of the edit
     page.fill(tid("source"), "a = 1.0")
     assert page.inner_text("#lesson") == ""
+
+
+def test_backward_twice_example_shows_the_leaf_grads_doubled(page) -> None:  # type: ignore[no-untyped-def]
+    open_program(page, PROGRAMS["backward-twice"])
+    assert page.inner_text(tid("stdout")).splitlines() == ["after one step:  a.grad = 6.0", "after two steps: a.grad = 12.0"]
+    page.click('[data-snapshot="0"]')  # the first step's picture: one pass
+    first = {k: field(page, k, "grad") for k in ("a", "b", "c", "f")}
+    page.click('[data-snapshot="1"]')  # the second step's: the leaves kept what the first gave
+    second = {k: field(page, k, "grad") for k in ("a", "b", "c", "f")}
+    assert first == {"a": "6.0000", "b": "-4.0000", "c": "-2.0000", "f": "4.0000"}
+    assert second == {"a": "12.0000", "b": "-8.0000", "c": "-4.0000", "f": "8.0000"}
+    assert field(page, "e", "grad") == "-2.0000"  # a new graph's inner grads are one pass
+    assert "zero_grad()" in page.inner_text(tid("checks"))
+    assert page.console_errors == []

@@ -335,13 +335,20 @@ BACKWARD_TWICE = LECTURE_VALUE + '''
 a = Value(2.0, label='a')
 b = Value(-3.0, label='b')
 c = Value(10.0, label='c')
-e = a*b; e.label = 'e'
-d = e + c; d.label = 'd'
 f = Value(-2.0, label='f')
-L = d * f; L.label = 'L'
+
+def forward():
+    e = a*b; e.label = 'e'
+    d = e + c; d.label = 'd'
+    L = d * f; L.label = 'L'
+    return L
+
+L = forward()
 L.backward()
 draw_dot(L)
-L.backward()  # again, without setting the grads back to 0 first
+print("after one step:  a.grad =", a.grad)
+L = forward()   # the next step of a training loop: a new graph on the same leaves
+L.backward()    # ...but nobody set the leaves' grads back to 0 first
 draw_dot(L)
-print("a.grad after two backward passes:", a.grad)
+print("after two steps: a.grad =", a.grad)
 '''

@@ -337,24 +337,36 @@ def checks(
         )
     # the grads the program itself left: k backward passes without zeroing in between?
     if not out and _close(before[n - 1], 1.0) and all(gknown):
-        k = _passes(before, rg, kids, locals_)
+        k, leaves_only = _passes(before, rg, kids, locals_)
+        why = (
+            f"the leaves kept their grads over {k} backward passes (a new graph each time, as in a training"
+            " loop): zero the grads before each backward, as zero_grad() does"
+            if leaves_only
+            else f"backward was run {k} times without zeroing the grads in between"
+        )
         if k > 1:
             for j in range(n - 1):
                 if not _close(before[j], rg[j]):
                     out.append(
                         {"node": ids[j], "field": "grad", "program": _fin(before[j]), "reference": _fin(rg[j]),
                          "msg": f"{name(j)}: the grad the program left is {before[j]!r}, one backward pass gives"
-                         f" {rg[j]!r}: backward was run {k} times without zeroing the grads in between (the"
-                         " response's grads are one fresh pass)"}
+                         f" {rg[j]!r}: {why} (the response's grads are one fresh pass)"}
                     )  # fmt: skip
     return out, sum(1 for k in range(n) if kids[k] and known[k])
 
 
-def _passes(before: list[float], rg: list[float], kids: list[list[int]], locals_: list[list[float] | None]) -> int:
-    """k in 2..5 when `before` is what k backward passes without zeroing give, else 0."""
+def _passes(
+    before: list[float], rg: list[float], kids: list[list[int]], locals_: list[list[float] | None]
+) -> tuple[int, bool]:
+    """(k, leaves_only) with k in 2..5 when `before` is what k backward passes without zeroing give, else (0, _).
+
+    Two ways to get there: k passes over this same graph (interior grads accumulate too, so they
+    compound), or k graphs built on the same leaves, as a training loop without zero_grad() does
+    (only the leaves accumulate: each is k times its one-pass grad, PyTorch's behaviour too).
+    """
     n = len(before)
     if all(_close(b, r) for b, r in zip(before, rg)):
-        return 0
+        return 0, False
     g = [0.0] * n
     for k in range(1, 6):
         g[n - 1] = 1.0
@@ -364,8 +376,11 @@ def _passes(before: list[float], rg: list[float], kids: list[list[int]], locals_
                 for j, loc in zip(kids[i], lk):
                     g[j] += loc * g[i]
         if k > 1 and all(_close(a, b) for a, b in zip(g, before)):
-            return k
-    return 0
+            return k, False
+    for k in range(2, 6):  # a leaf made inside the loop (a constant) is new each time: one pass
+        if all(_close(b, r) or (not kids[j] and _close(b, k * r)) for j, (b, r) in enumerate(zip(before, rg))):
+            return k, True
+    return 0, False
 
 
 def _grad_cause(
