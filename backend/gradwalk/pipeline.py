@@ -37,7 +37,7 @@ from .paths import check_path_work, paths
 from .programs import Program, ProgramError, SandboxLimits
 from .progress import OnProgress, watching
 from .tape import fresh_tape
-from .trace import collector_paused, record, variables
+from .trace import collector_paused, record, source_lines, variables
 from .trace import graph as trace_graph
 from .training import MLPSpec, SpecError, graph_size, resolve, train
 
@@ -111,6 +111,8 @@ def _plan_expression(req: Expression, limits: Limits) -> Planned:
                 graph["paths"] = paths(rec, chosen, limits.max_paths)
         graph["warnings"] = result.warnings + graph["warnings"]
         graph["variables"] = variables(rec, result.names)
+        for node, line in zip(graph["nodes"], source_lines(rec, result.lines)):
+            node["line"] = line
         graph["output_name"] = result.output_name
         return graph
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import gc
 import math
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -174,6 +174,17 @@ def variables(rec: Recording, names: dict[str, Value]) -> dict[str, str]:
         k = bisect_left(order, v._i)
         if k < len(order) and order[k] == v._i:
             out[name] = f"n{k}"
+    return out
+
+
+def source_lines(rec: Recording, runs: list[tuple[int, int]]) -> list[int | None]:
+    """The source line that made each recorded node, in node order, from the interpreter's statement runs
+    ((first tape index, line), increasing): what the page steps by when it steps by statement."""
+    starts = [start for start, _ in runs]
+    out: list[int | None] = []
+    for i in rec.order:
+        k = bisect_right(starts, i) - 1
+        out.append(runs[k][1] if k >= 0 else None)
     return out
 
 

@@ -4,6 +4,8 @@
  * itself: every move hands the nodes it changed to `onMove`, which redraws.
  */
 
+import { stepUnits } from './player.js';
+
 const tid = (id) => document.querySelector(`[data-testid="${id}"]`);
 
 // Timings of playback steps, read by the browser tests and the benchmark.
@@ -20,6 +22,11 @@ export class Playback {
     this.timer = 0;
     this.scrubber = document.querySelector('#scrubber');
     this.speedMenu = document.querySelector('#speed');
+    this.stepBy = tid('step-by');
+    this.stepBy.addEventListener('change', () => {
+      this.stepBy.blur(); // the arrow keys step again, by the new unit
+      this.show();
+    });
     this.dock = document.querySelector('.dock');
     this.playButton = tid('play');
 
@@ -37,6 +44,7 @@ export class Playback {
   load(player, pos) {
     this.stop();
     this.player = player;
+    this.offerUnits(stepUnits(player.g.graph));
     this.player.seek(pos);
   }
 
@@ -46,11 +54,34 @@ export class Playback {
     this.seek(pos);
   }
 
+  /** One step back or forward by the chosen unit (a node, a statement, a neuron, a layer). */
   jumpBy(d) {
     if (!this.player) return;
-    const to = this.player.pos + d;
-    if (d === 1 && this.gate && !this.gate(to)) return this.stop();
+    const from = this.player.pos;
+    const to = this.player.stepTarget(from, d, this.by());
+    if (d > 0 && this.gate) {
+      // predict mode asks before each position it holds: a longer step stops just before it
+      for (let q = from + 1; q <= to; q++) {
+        if (!this.gate(q)) {
+          this.stop();
+          if (q - 1 > from) this.seek(q - 1);
+          return;
+        }
+      }
+    }
     this.jump(to);
+  }
+
+  /** The step unit chosen in the dock ('node' when the graph offers no other). */
+  by() {
+    return this.stepBy.value || 'node';
+  }
+
+  /** Offer the step units this graph has (see player.js stepUnits), keeping the choice when it still applies. */
+  offerUnits(units) {
+    for (const opt of this.stepBy.options) opt.hidden = !units.includes(opt.value);
+    if (!units.includes(this.stepBy.value)) this.stepBy.value = 'node';
+    this.stepBy.closest('label').hidden = units.length < 2;
   }
 
   seek(pos) {
@@ -66,7 +97,9 @@ export class Playback {
   show() {
     const p = this.player;
     if (!p) return;
-    tid('step-label').textContent = p.label();
+    const by = this.by();
+    const unit = by === 'node' || p.pos === 0 ? '' : String(p.unitKey(p.pos, by)).slice(2);
+    tid('step-label').textContent = unit ? `${p.label()} · ${by === 'line' ? `line ${unit}` : unit}` : p.label();
     this.scrubber.max = String(p.last);
     this.scrubber.value = String(p.pos);
     this.scrubber.setAttribute('aria-valuetext', p.label());
@@ -82,20 +115,34 @@ export class Playback {
     if (this.player.atEnd()) this.seek(0);
     this.playing = true;
     this.setPlayButton('❚❚', 'Pause');
-    const speed = () => Number(this.speedMenu.value); // steps per second, read each tick
-    const tick = () => {
+    // Steps are owed by the clock, paid once per frame: 60 steps/s is one step a frame, not one
+    // every other frame (a timer and then a frame would wait for both), and a slow frame catches up.
+    let last = performance.now();
+    let owed = 0;
+    const frame = (now) => {
       if (!this.playing) return;
-      if (this.gate && !this.gate(this.player.pos + 1)) return this.stop();
-      this.seek(this.player.pos + 1);
-      if (this.player.atEnd()) return this.stop();
-      this.timer = setTimeout(() => requestAnimationFrame(tick), 1000 / speed());
+      owed = Math.min(owed + ((now - last) * Number(this.speedMenu.value)) / 1000, 4); // speed read each frame
+      last = now;
+      const from = this.player.pos;
+      let to = from;
+      let held = false; // predict mode asks before `to + 1`
+      while (owed >= 1 && to < this.player.last && !held) {
+        held = Boolean(this.gate) && !this.gate(to + 1);
+        if (!held) {
+          to++;
+          owed--;
+        }
+      }
+      if (to !== from) this.seek(to);
+      if (held || this.player.atEnd()) return this.stop();
+      this.timer = requestAnimationFrame(frame);
     };
-    this.timer = setTimeout(() => requestAnimationFrame(tick), 1000 / speed());
+    this.timer = requestAnimationFrame(frame);
   }
 
   stop() {
     this.playing = false;
-    clearTimeout(this.timer);
+    cancelAnimationFrame(this.timer);
     this.setPlayButton('▶', 'Play');
   }
 

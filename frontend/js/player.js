@@ -111,6 +111,22 @@ export function snapshotValues(g, snap) {
   return { data, grad, isRevealed: (i) => has[i] === 1, isReached: (i) => has[i] === 1, count: has.reduce((a, b) => a + b, 0) };
 }
 
+/** A node's unit for stepping `by` 'line' | 'neuron' | 'layer' (see Player.unitKey). */
+export function unitOf(node, by) {
+  if (by === 'line') return node.line ?? '';
+  const group = node.group ?? '';
+  return by === 'layer' ? group.replace(/\/neuron\d+$/, '') : group;
+}
+
+/** The step sizes a graph offers beyond 'node': statements for expressions, neurons and layers for MLPs. */
+export function stepUnits(graph) {
+  const units = ['node'];
+  const lines = new Set(graph.nodes.map((n) => n.line).filter((l) => l != null));
+  if (lines.size > 1) units.push('line');
+  if (graph.nodes.some((n) => /\/neuron\d+$/.test(n.group || ''))) units.push('neuron', 'layer');
+  return units;
+}
+
 export class Player {
   /** @param {ReturnType<typeof indexGraph>} g */
   constructor(g) {
@@ -180,6 +196,36 @@ export class Player {
     }
     this.pos = p;
     return changed;
+  }
+
+  /**
+   * The unit position `pos` belongs to when stepping `by` 'node', 'line' (the statement that made
+   * the node), 'neuron' or 'layer' (an MLP node's group): positions with the same key are one step.
+   * The phase is part of the key, so a step never crosses from forward into backward.
+   */
+  unitKey(pos, by) {
+    if (by === 'node' || pos <= 0) return pos;
+    const g = this.g;
+    const k = this.backStep(pos);
+    const node = g.nodes[k < 0 ? g.forward[pos - 1] : g.stepNode[k]];
+    return `${k < 0 ? 'f' : 'b'}:${unitOf(node, by)}`;
+  }
+
+  /** Where one step `by` a unit lands from `pos`: the last position of the next unit (d > 0), or of the previous one. */
+  stepTarget(pos, d, by) {
+    if (by === 'node') return pos + d;
+    if (d > 0) {
+      if (pos >= this.last) return this.last;
+      let p = pos + 1;
+      const u = this.unitKey(p, by);
+      while (p < this.last && this.unitKey(p + 1, by) === u) p++;
+      return p;
+    }
+    if (pos <= 0) return 0;
+    const u = this.unitKey(pos, by);
+    let p = pos - 1;
+    while (p > 0 && this.unitKey(p, by) === u) p--;
+    return p;
   }
 
   next() { return this.seek(this.pos + 1); }

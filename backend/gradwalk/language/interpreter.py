@@ -51,6 +51,9 @@ class Result:
     output_name: str | None
     names: dict[str, Value] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # (nodes made before it, source line) of each statement that made nodes, in order: on a fresh tape
+    # the first count is the statement's first tape index (the page steps by statement with them)
+    lines: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _err(msg: str, tok: Token, type_: str) -> SourceError:
@@ -174,10 +177,15 @@ def run(
     r = _Run(assigned, max_nodes)
     last: Value | None = None
     selected: tuple[str, Value] | None = None
+    lines: list[tuple[int, int]] = []
     for st in statements:
         tick()  # the request's deadline (gradwalk.progress)
         if st.kind == "noop":
             continue
+        if not lines or lines[-1][0] < r.nodes:  # the previous statement made nodes: a new run
+            lines.append((r.nodes, st.token.line))
+        else:
+            lines[-1] = (r.nodes, st.token.line)
         if st.kind == "leaf":
             r.count(1, st.token)
             last = Value.leaf(st.value, "input", label=st.target)
@@ -205,10 +213,10 @@ def run(
             known = ", ".join(sorted(r.env)) or "none"
             shown = output.encode("ascii", "backslashreplace").decode()[:80]
             raise SourceError(f"output '{shown}' is not a name assigned in the source (names: {known})", "output")
-        return Result(found, output, r.env, warnings)
+        return Result(found, output, r.env, warnings, lines)
     if selected is not None:
-        return Result(selected[1], selected[0], r.env, warnings)
+        return Result(selected[1], selected[0], r.env, warnings, lines)
     if last is None:
         raise SourceError("the source has no expression: write one, e.g. L = (a*b + c) * f", "empty", 1, 1)
     name = next((k for k, v in reversed(r.env.items()) if v is last), None)
-    return Result(last, name, r.env, warnings)
+    return Result(last, name, r.env, warnings, lines)
