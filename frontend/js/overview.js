@@ -20,7 +20,7 @@ export class Overview {
     this.base = null; // the graph drawn once per view, blitted each frame
     const move = (ev) => {
       const r = this.canvas.getBoundingClientRect();
-      const [x, y] = this.toLayout(ev.clientX - r.left, ev.clientY - r.top);
+      const [x, y] = this.nearest(ev.clientX - r.left, ev.clientY - r.top);
       this.gv.centerOn(x, y);
     };
     let dragging = false;
@@ -65,8 +65,17 @@ export class Overview {
     if (on) this.paint();
   }
 
-  toLayout(px, py) {
-    return [(px - this.ox) / this.k, (py - this.oy) / this.k];
+  /** The centre of the box nearest minimap point (px, py): a click never lands on empty space. */
+  nearest(px, py) {
+    const x = (px - this.ox) / this.k;
+    const y = (py - this.oy) / this.k;
+    let best = null;
+    let bd = Infinity;
+    for (const vn of this.view.nodes) {
+      const d = (vn.x - x) ** 2 + (vn.y - y) ** 2;
+      if (d < bd) { bd = d; best = vn; }
+    }
+    return best ? [best.x, best.y] : [x, y];
   }
 
   drawBase() {

@@ -64,9 +64,10 @@ function summaryOf(id, members, g, el) {
 }
 
 
-// On-screen scale at which draw_dot's record text reads (value text ~12 px and up); Fit and
+// Scale at which record text reads: value text (RECORD_FONT) at 12 px on screen and up; Fit and
 // playback never go below it: a graph that does not fit at it gets the overview instead.
-export const READABLE_SCALE = 0.85;
+export const READABLE_SCALE = 0.75;
+const RECORD_FONT = 16; // px in layout units: 12 px on screen at READABLE_SCALE
 const BIG_VIEW = 600; // boxes above which the canvas paints the graph (see the top of the file)
 const MAX_RECORDS = 400; // DOM records in view at most (zoomed far out, the canvas alone)
 const RECORD_MIN_SCALE = 0.25; // below it record text is unreadable: the canvas alone
@@ -321,16 +322,13 @@ export class GraphView {
     const node = g.nodes[i];
     const label = node.label || '';
     // The box shows what the panel calls the node: an unnamed result its expression (dimmed).
-    const shown = label || (node.op ? nodeName(g, i) : '');
-    // Section widths in proportion to their text: label | data -3.0000 | grad 6.0000
-    const lc = Math.max(shown.length, 1) + 1.5;
-    const dc = fmt(g.data[i]).length + 5.5;
-    const gc = Math.max(fmt(g.finalGrad[i]).length, 6) + 5.5;
-    const tot = lc + dc + gc;
-    const fs = Math.max(6, Math.min(17, h * 0.46, w / (tot * 0.61)));
-    const lw = r1((w * lc) / tot);
-    const dw = r1((w * dc) / tot);
-    const gw = r1(w - lw - dw);
+    const shown = label || (node.op || node.role === 'const' ? nodeName(g, i) : '');
+    // draw_dot's record in three rows (label, data, grad) at RECORD_FONT: the layout sized the
+    // box for it (layout/views.py); a longer number still fits by shrinking, a long derived
+    // name shrinks alone (to 0.65 of it, then is cut with …; its title has it whole)
+    const chars = Math.max(11.5, fmt(g.data[i]).length + 3.5, fmt(g.finalGrad[i]).length + 3.5);
+    const fs = Math.max(6, Math.min(RECORD_FONT, h / 3.9, (w - 12) / (chars * 0.6)));
+    const lf = Math.max(0.65, Math.min(label ? 1 : 0.9, (w - 10) / (Math.max(1, shown.length) * 0.6 * fs)));
     const role = node.role === 'op' ? 'opv' : node.role;
     const out = node.id === g.graph.output ? ' output' : '';
     // A Python program's node that gradwalk's op table disagrees with (docs/api.md, checks): marked ✗.
@@ -339,9 +337,9 @@ export class GraphView {
     return `<g class="vn ${role}${out}${bad}" data-node-id="${esc(node.id)}" data-label="${esc(label)}"${bad ? ' data-check="fail"' : ''} transform="translate(${x0},${y0})">` +
       `<foreignObject width="${w}" height="${h}"><div class="rec" style="font-size:${r1(fs)}px">` +
       (bad ? `<span class="badmark" title="gradwalk's chain rule disagrees: click for details">✗</span>` : '') +
-      `<span class="lbl${label ? '' : ' derived'}" style="width:${lw}px;font-size:${r1(fs * (label ? 1.08 : 0.9))}px">${esc(shown)}</span>` +
-      `<span class="cell" style="width:${dw}px"><i>data </i><b data-field="data">·</b></span>` +
-      `<span class="cell gcell" style="width:${gw}px"><i>grad </i><b data-field="grad">0.0000</b></span>` +
+      `<span class="lbl${label ? '' : ' derived'}" title="${esc(shown)}" style="font-size:${lf.toFixed(2)}em">${esc(shown)}</span>` +
+      '<span class="cell"><i>data</i><b data-field="data">·</b></span>' +
+      '<span class="cell gcell"><i>grad</i><b data-field="grad">0.0000</b></span>' +
       '</div></foreignObject></g>';
   }
 
@@ -479,7 +477,7 @@ export class GraphView {
 
   /** Scale at which the whole view fits the stage (clear of the buttons above and the legend below). */
   wholeScale() {
-    const [top, bottom, pad] = [56, 40, 16];
+    const [top, bottom, pad] = [56, 40, 8];
     const w = Math.max(1, this.view.width);
     const h = Math.max(1, this.view.height);
     return Math.min((this.width - 2 * pad) / w, (this.height - top - bottom) / h, 2.2);
@@ -498,7 +496,7 @@ export class GraphView {
   fit({ readable = !this.view?.nodes.some((vn) => vn.kind === 'group') } = {}) {
     if (!this.view) return;
     this.framing = { readable };
-    const pad = 16;
+    const pad = 8;
     const [top, bottom] = [56, 40]; // clear of the view buttons above and the legend below
     const w = Math.max(1, this.view.width);
     const h = Math.max(1, this.view.height);
