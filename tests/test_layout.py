@@ -189,8 +189,8 @@ def test_full_view_geometry(engine: str, make: Any) -> None:
 def test_boxes_fit_draw_dot_records() -> None:
     view = layout_with(lecture_graph(), "layered")["views"]["full"]
     for n in view["nodes"]:
-        if n["kind"] == "value":  # room for "label | data -000.0000 | grad -000.0000"
-            assert n["width"] >= 200 and n["height"] >= 30
+        if n["kind"] == "value":  # room for the stacked record: label, "data -00.0000", "grad -00.0000"
+            assert n["width"] >= 110 and n["height"] >= 60
         else:
             assert 30 <= n["width"] <= 100
 

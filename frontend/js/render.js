@@ -1,11 +1,16 @@
 /**
- * SVG drawing of a layout view (value records `label | data | grad`, op nodes, edges),
- * with pan, zoom and fit. Built once per view as one markup string; playback then
- * touches only the nodes a step changed (`update`) and the few highlighted elements
- * (`highlight`), so stepping stays cheap at thousands of nodes.
+ * Drawing of a layout view (value records `label | data | grad`, op nodes, edges), with pan,
+ * zoom, fit and an overview. Up to BIG_VIEW boxes it is one SVG built once as a markup string;
+ * playback then touches only the nodes a step changed (`update`) and the few highlighted
+ * elements (`highlight`). Above it (a 2,000-node chain), 5,000 HTML records cost ~2 s to lay
+ * out and ~80 ms a frame to restyle, so a canvas paints the edges, op nodes and boxes, only
+ * the records in view are DOM (the same markup, so tests, clicks and export see them), and
+ * every other value node keeps a hidden light hook (data-node-id, data-label, data-field).
  */
 import { fmt, fmtSmall } from './format.js';
 import { nodeName } from './names.js';
+import { Overview } from './overview.js';
+import { opFontSize, paintCanvas } from './canvas.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 
@@ -59,7 +64,13 @@ function summaryOf(id, members, g, el) {
 }
 
 
-const READABLE_SCALE = 0.7; // below this, draw_dot's record text is too small to read
+// Scale at which record text reads: value text (RECORD_FONT) at 12 px on screen and up; Fit and
+// playback never go below it: a graph that does not fit at it gets the overview instead.
+export const READABLE_SCALE = 0.75;
+const RECORD_FONT = 16; // px in layout units: 12 px on screen at READABLE_SCALE
+const BIG_VIEW = 600; // boxes above which the canvas paints the graph (see the top of the file)
+const MAX_RECORDS = 400; // DOM records in view at most (zoomed far out, the canvas alone)
+const RECORD_MIN_SCALE = 0.25; // below it record text is unreadable: the canvas alone
 
 export class GraphView {
   /** @param {SVGSVGElement} svg */
@@ -70,23 +81,45 @@ export class GraphView {
     this.scale = 1;
     this.tx = 0;
     this.ty = 0;
-    this.valueEls = new Map(); // node index -> {g, data, grad, cell}
+    this.valueEls = new Map(); // node index -> {g, data, grad} (a record, or a big graph's hidden hook)
     this.shown = []; // node index -> last drawn "data|grad|state" (skip unchanged writes)
     this.hl = []; // highlighted elements, cleared on the next highlight
     this.summaries = new Map(); // see draw()
+    this.width = 1;
+    this.height = 1;
+    const stage = svg.parentElement;
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'graph-canvas';
+    this.canvas.setAttribute('aria-hidden', 'true');
+    stage.insertBefore(this.canvas, svg);
+    this.hooks = document.createElement('div');
+    this.hooks.className = 'hooks';
+    this.hooks.hidden = true;
+    stage.appendChild(this.hooks);
+    this.overview = new Overview(stage, this);
     this.installPanZoom();
     // Pixel size, not 100%: a percentage-sized SVG re-lays out every node whenever anything
     // else on the page changes (~40 ms a step at 2,000 nodes); a fixed one is a layout boundary.
     const size = () => {
-      const r = svg.parentElement.getBoundingClientRect();
-      svg.style.width = `${Math.round(r.width)}px`;
-      svg.style.height = `${Math.round(r.height)}px`;
+      const r = stage.getBoundingClientRect();
+      this.width = Math.max(1, Math.round(r.width));
+      this.height = Math.max(1, Math.round(r.height));
+      for (const el of [svg, this.canvas]) {
+        el.style.width = `${this.width}px`;
+        el.style.height = `${this.height}px`;
+      }
+      const dpr = window.devicePixelRatio || 1;
+      this.canvas.width = Math.round(this.width * dpr);
+      this.canvas.height = Math.round(this.height * dpr);
+      this.frameSoon();
     };
     size();
     new ResizeObserver(() => {
       size();
       if (this.framing) this.fit(this.framing); // as it was framed, unless the user has panned or zoomed since
-    }).observe(svg.parentElement);
+    }).observe(stage);
+    // the canvas reads the theme's colours: repaint when it changes
+    new MutationObserver(() => { this.colors = null; this.frameSoon(); }).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
   }
 
   /**
@@ -100,11 +133,30 @@ export class GraphView {
     this.opEls = new Map();
     this.groupEls = new Map();
     this.groupOf = new Map(); // node index -> group element (collapsed views)
-    this.edgesInto = new Map(); // target drawn id -> [path]
+    this.edgesInto = new Map(); // target drawn id -> [path] (a big graph: [edge index])
     this.shown = new Array(g.n).fill('');
-    // Big graphs: no animated flow or panning (each would repaint every node per frame).
-    this.big = view.nodes.length > 600;
-    this.svg.classList.toggle('big', this.big);
+    this.byId = new Map(view.nodes.map((vn) => [vn.id, vn]));
+    this.flow = new Map(); // big graph: edge index -> 'flow-fwd' | 'flow-back' | 'lit'
+    this.cur = -1;
+    this.hits = new Set();
+    const grouped = view.nodes.some((vn) => vn.kind === 'group');
+    // Big graphs: the canvas paints, no animated flow or panning (each would repaint every node per frame).
+    this.big = view.nodes.length > BIG_VIEW && !grouped;
+    this.svg.classList.toggle('big', view.nodes.length > BIG_VIEW);
+    this.svg.classList.toggle('painted', this.big);
+    this.svg.querySelector('.viewport')?.remove();
+    const vp = document.createElementNS(SVGNS, 'g');
+    vp.setAttribute('class', 'viewport');
+    if (this.big) this.drawBig(view, g, vp);
+    else this.drawSvg(view, g, vp);
+    this.overview.load(view, g);
+    // A collapsed view is an overview: it opens whole, not at the readable scale.
+    this.fit({ readable: !grouped });
+  }
+
+  drawSvg(view, g, vp) {
+    this.hooks.replaceChildren();
+    this.records = null;
     const parts = [];
     parts.push('<g class="edges">');
     view.edges.forEach((e, k) => {
@@ -113,10 +165,7 @@ export class GraphView {
     parts.push('</g><g class="nodes">');
     for (const vn of view.nodes) parts.push(this.nodeMarkup(vn, g));
     parts.push('</g>');
-    const vp = document.createElementNS(SVGNS, 'g');
-    vp.setAttribute('class', 'viewport');
     vp.innerHTML = parts.join('');
-    this.svg.querySelector('.viewport')?.remove();
     this.svg.appendChild(vp);
     this.vp = vp;
     const paths = vp.querySelectorAll('path.e');
@@ -125,14 +174,7 @@ export class GraphView {
       list.push(paths[k]);
       this.edgesInto.set(e.target, list);
     });
-    for (const el of vp.querySelectorAll('[data-node-id]')) {
-      const i = g.idx.get(el.dataset.nodeId);
-      this.valueEls.set(i, {
-        g: el,
-        data: el.querySelector('[data-field="data"]'),
-        grad: el.querySelector('[data-field="grad"]'),
-      });
-    }
+    for (const el of vp.querySelectorAll('[data-node-id]')) this.setEls(g.idx.get(el.dataset.nodeId), el);
     for (const el of vp.querySelectorAll('[data-op-for]')) this.opEls.set(g.idx.get(el.dataset.opFor), el);
     for (const el of vp.querySelectorAll('[data-group]')) this.groupEls.set(el.dataset.group, el);
     this.summaries = new Map(); // node index -> [summary] whose line shows it (collapsed views)
@@ -148,8 +190,109 @@ export class GraphView {
         this.summaries.set(i, list);
       }
     }
-    // A collapsed view is an overview: it opens whole, not at the readable scale.
-    this.fit({ readable: !view.nodes.some((vn) => vn.kind === 'group') });
+    this.paintFrame();
+  }
+
+  /** A big graph: value nodes as hidden hooks, records made as they come into view (syncRecords). */
+  drawBig(view, g, vp) {
+    vp.innerHTML = '<g class="nodes"></g>';
+    this.svg.appendChild(vp);
+    this.vp = vp;
+    this.nodesLayer = vp.firstChild;
+    this.records = new Map(); // node index -> its record element, for the nodes in view
+    this.summaries = new Map();
+    this.values = []; // drawn value nodes: {i, vn}
+    const parts = [];
+    for (const vn of view.nodes) {
+      if (vn.kind !== 'value') continue;
+      const i = g.idx.get(vn.id);
+      this.values.push({ i, vn });
+      const node = g.nodes[i];
+      parts.push(`<div class="vn" data-node-id="${esc(node.id)}" data-label="${esc(node.label || '')}"><b data-field="data">·</b> <b data-field="grad">0.0000</b></div>`);
+    }
+    this.hooks.innerHTML = parts.join('');
+    for (const el of this.hooks.children) this.setEls(g.idx.get(el.dataset.nodeId), el);
+    this.hookOf = new Map([...this.valueEls].map(([i, e]) => [i, e.g]));
+    view.edges.forEach((e, k) => {
+      const list = this.edgesInto.get(e.target) || [];
+      list.push(k);
+      this.edgesInto.set(e.target, list);
+    });
+  }
+
+  setEls(i, el) {
+    this.valueEls.set(i, { g: el, data: el.querySelector('[data-field="data"]'), grad: el.querySelector('[data-field="grad"]') });
+    this.shown[i] = '';
+  }
+
+  /** A big graph: the records of the value nodes in view are DOM, the others hidden hooks. */
+  syncRecords() {
+    if (!this.big || !this.g) return;
+    const want = new Set();
+    if (this.scale >= RECORD_MIN_SCALE) {
+      const [x0, y0, x1, y1] = this.visibleRect(40);
+      for (const { i, vn } of this.values) {
+        if (vn.x + vn.width / 2 < x0 || vn.x - vn.width / 2 > x1 || vn.y + vn.height / 2 < y0 || vn.y - vn.height / 2 > y1) continue;
+        want.add(i);
+        if (want.size > MAX_RECORDS) { want.clear(); break; }
+      }
+    }
+    const gone = [];
+    for (const [i, el] of this.records) {
+      if (want.has(i)) continue;
+      el.remove();
+      this.records.delete(i);
+      this.hooks.appendChild(this.hookOf.get(i));
+      this.setEls(i, this.hookOf.get(i));
+      gone.push(i);
+    }
+    // a hook was not written while its record stood in for it
+    if (gone.length && this.player) this.update(this.player, gone);
+    const add = [...want].filter((i) => !this.records.has(i));
+    if (!add.length) return;
+    const box = document.createElementNS(SVGNS, 'g');
+    box.innerHTML = add.map((i) => this.nodeMarkup(this.byId.get(this.g.nodes[i].id), this.g)).join('');
+    const els = [...box.children];
+    els.forEach((el, k) => {
+      const i = add[k];
+      this.hookOf.get(i).remove();
+      this.records.set(i, el);
+      this.nodesLayer.appendChild(el);
+      this.setEls(i, el);
+      if (i === this.cur) { el.classList.add('cur'); this.hl.push([el, 'cur']); }
+      if (this.hits.has(i)) { el.classList.add('hit'); this.hl.push([el, 'hit']); }
+    });
+    if (this.player) this.update(this.player, add);
+  }
+
+  /** The part of the layout on screen, in layout px, grown by `margin` screen px. */
+  visibleRect(margin = 0) {
+    const s = this.scale;
+    return [(-this.tx - margin) / s, (-this.ty - margin) / s, (this.width - this.tx + margin) / s, (this.height - this.ty + margin) / s];
+  }
+
+  /** Once a frame at most: the records in view, the canvas and the overview. */
+  frameSoon() {
+    if (this.frameQueued) return;
+    this.frameQueued = true;
+    requestAnimationFrame(() => {
+      this.frameQueued = false;
+      this.paintFrame();
+    });
+  }
+
+  paintFrame() {
+    if (!this.view) return;
+    this.syncRecords();
+    const ctx = this.canvas.getContext('2d');
+    if (this.big) {
+      this.colors ||= colorsOf(this.svg);
+      paintCanvas(ctx, this);
+    } else {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    }
+    this.overview.paint();
   }
 
   nodeMarkup(vn, g) {
@@ -160,7 +303,7 @@ export class GraphView {
     if (vn.kind === 'op') {
       const i = g.idx.get(vn.id.replace(/:op$/, ''));
       const sym = g.nodes[i]?.symbol || g.nodes[i]?.op || '?';
-      const fs = Math.min(16, h * 0.5, (w * 1.5) / Math.max(1, sym.length));
+      const fs = opFontSize(sym, w, h);
       return `<g class="on" data-op-for="${esc(g.nodes[i].id)}" transform="translate(${x0},${y0})">` +
         `<ellipse cx="${w / 2}" cy="${h / 2}" rx="${w / 2}" ry="${h / 2}"/>` +
         `<text x="${w / 2}" y="${h / 2}" style="font-size:${r1(fs)}px">${esc(sym)}</text></g>`;
@@ -179,16 +322,13 @@ export class GraphView {
     const node = g.nodes[i];
     const label = node.label || '';
     // The box shows what the panel calls the node: an unnamed result its expression (dimmed).
-    const shown = label || (node.op ? nodeName(g, i) : '');
-    // Section widths in proportion to their text: label | data -3.0000 | grad 6.0000
-    const lc = Math.max(shown.length, 1) + 1.5;
-    const dc = fmt(g.data[i]).length + 5.5;
-    const gc = Math.max(fmt(g.finalGrad[i]).length, 6) + 5.5;
-    const tot = lc + dc + gc;
-    const fs = Math.max(6, Math.min(17, h * 0.46, w / (tot * 0.61)));
-    const lw = r1((w * lc) / tot);
-    const dw = r1((w * dc) / tot);
-    const gw = r1(w - lw - dw);
+    const shown = label || (node.op || node.role === 'const' ? nodeName(g, i) : '');
+    // draw_dot's record in three rows (label, data, grad) at RECORD_FONT: the layout sized the
+    // box for it (layout/views.py); a longer number still fits by shrinking, a long derived
+    // name shrinks alone (to 0.65 of it, then is cut with …; its title has it whole)
+    const chars = Math.max(11.5, fmt(g.data[i]).length + 3.5, fmt(g.finalGrad[i]).length + 3.5);
+    const fs = Math.max(6, Math.min(RECORD_FONT, h / 3.9, (w - 12) / (chars * 0.6)));
+    const lf = Math.max(0.65, Math.min(label ? 1 : 0.9, (w - 10) / (Math.max(1, shown.length) * 0.6 * fs)));
     const role = node.role === 'op' ? 'opv' : node.role;
     const out = node.id === g.graph.output ? ' output' : '';
     // A Python program's node that gradwalk's op table disagrees with (docs/api.md, checks): marked ✗.
@@ -197,14 +337,15 @@ export class GraphView {
     return `<g class="vn ${role}${out}${bad}" data-node-id="${esc(node.id)}" data-label="${esc(label)}"${bad ? ' data-check="fail"' : ''} transform="translate(${x0},${y0})">` +
       `<foreignObject width="${w}" height="${h}"><div class="rec" style="font-size:${r1(fs)}px">` +
       (bad ? `<span class="badmark" title="gradwalk's chain rule disagrees: click for details">✗</span>` : '') +
-      `<span class="lbl${label ? '' : ' derived'}" style="width:${lw}px;font-size:${r1(fs * (label ? 1.08 : 0.9))}px">${esc(shown)}</span>` +
-      `<span class="cell" style="width:${dw}px"><i>data </i><b data-field="data">·</b></span>` +
-      `<span class="cell gcell" style="width:${gw}px"><i>grad </i><b data-field="grad">0.0000</b></span>` +
+      `<span class="lbl${label ? '' : ' derived'}" title="${esc(shown)}" style="font-size:${lf.toFixed(2)}em">${esc(shown)}</span>` +
+      '<span class="cell"><i>data</i><b data-field="data">·</b></span>' +
+      '<span class="cell gcell"><i>grad</i><b data-field="grad">0.0000</b></span>' +
       '</div></foreignObject></g>';
   }
 
   /** Redraw the values of nodes `changed` (indices) from `player`; unchanged text is not rewritten. */
   update(player, changed) {
+    this.player = player;
     const stale = new Set();
     for (const i of changed) {
       for (const sum of this.summaries.get(i) || []) stale.add(sum);
@@ -241,9 +382,16 @@ export class GraphView {
   highlight(stepNode, targets, phase) {
     for (const [el, cls] of this.hl) el.classList.remove(cls);
     this.hl = [];
+    if (this.big) {
+      for (const [k, f] of this.flow) if (f !== 'lit') this.flow.delete(k);
+      this.frameSoon();
+    }
+    this.cur = stepNode;
+    this.hits = new Set(stepNode < 0 ? [] : targets.filter((j) => j !== stepNode));
     if (stepNode < 0) return;
     const add = (el, cls) => {
-      if (!el) return;
+      if (el === undefined || el === null) return;
+      if (typeof el === 'number') { this.flow.set(el, cls); return; } // a big graph's edge: the canvas draws it
       el.classList.add(cls);
       this.hl.push([el, cls]);
     };
@@ -251,7 +399,7 @@ export class GraphView {
     const grp = this.groupOf.get(stepNode);
     add(this.valueEls.get(stepNode)?.g || grp, 'cur');
     add(this.opEls.get(stepNode), 'cur');
-    for (const j of targets) if (j !== stepNode) add(this.valueEls.get(j)?.g || this.groupOf.get(j), 'hit');
+    for (const j of this.hits) add(this.valueEls.get(j)?.g || this.groupOf.get(j), 'hit');
     const flow = phase === 'backward' ? 'flow-back' : 'flow-fwd';
     if (phase === 'backward' && targets.length === 1 && targets[0] === stepNode) return; // the seed
     for (const p of this.edgesInto.get(`${id}:op`) || []) add(p, flow);
@@ -261,88 +409,134 @@ export class GraphView {
 
   /** Light the edges of `pairs` ([source id, target id] of the Graph JSON): paths to the output. */
   lightEdges(pairs) {
+    if (!this.view) return;
+    if (this.big) for (const [k, f] of this.flow) if (f === 'lit') this.flow.delete(k);
     for (const p of this.vp?.querySelectorAll('path.e.lit') || []) p.classList.remove('lit');
-    if (!pairs.length || !this.view) return;
     const want = new Set(pairs.map(([s, t]) => `${s}>${t}`));
-    const paths = this.vp.querySelectorAll('path.e');
+    const paths = this.big ? null : this.vp.querySelectorAll('path.e');
     this.view.edges.forEach((e, k) => {
+      if (!pairs.length) return;
       const target = String(e.target).replace(/:op$/, '');
       const source = String(e.source).replace(/:op$/, '');
       // operand -> op node, and op node -> its value, both lie on an edge (source, value)
       const on = String(e.source).endsWith(':op') ? [...want].some((w) => w.endsWith(`>${source}`)) : want.has(`${source}>${target}`);
-      if (on) paths[k]?.classList.add('lit');
+      if (!on) return;
+      if (this.big) { if (!this.flow.has(k)) this.flow.set(k, 'lit'); } else paths[k]?.classList.add('lit');
     });
+    if (this.big) this.frameSoon();
+  }
+
+  /** The drawn box of node i (its group's box in a collapsed view). */
+  boxOf(i) {
+    return this.byId?.get(this.g.nodes[i].id) || (this.groupOf.get(i) && this.byId.get(this.groupOf.get(i).dataset.group));
   }
 
   /** Centre the box `id` at a scale where its text can be read (after expanding a group). */
   focus(id) {
-    const vn = this.view?.nodes.find((n) => n.id === id);
+    const vn = this.byId?.get(id);
     if (!vn) return;
-    const r = this.svg.getBoundingClientRect();
     this.scale = Math.max(this.scale, READABLE_SCALE);
-    this.framing = null;
-    this.tx = r.width / 2 - vn.x * this.scale;
-    this.ty = r.height / 2 - vn.y * this.scale;
-    this.apply(true);
+    this.centerOn(vn.x, vn.y, true);
   }
 
-  /** Bring node i into view (pan only) when playback moves off-screen. */
+  /** Put layout point (x, y) at the centre of the stage. */
+  centerOn(x, y, animate = false) {
+    this.framing = null;
+    this.tx = this.width / 2 - x * this.scale;
+    this.ty = this.height / 2 - y * this.scale;
+    this.apply(animate);
+  }
+
+  /**
+   * Keep node i on screen at a readable scale as playback moves (pan only, unless zoomed out
+   * below readable in a full view: then back to the readable scale).
+   */
   ensureVisible(i) {
-    const vn = this.view?.nodes.find((n) => n.id === this.g.nodes[i].id) ||
-      (this.groupOf.get(i) && this.view.nodes.find((n) => n.id === this.groupOf.get(i).dataset.group));
+    const vn = this.boxOf(i);
     if (!vn) return;
-    const r = this.svg.getBoundingClientRect();
+    const grouped = vn.kind === 'group';
     const sx = vn.x * this.scale + this.tx;
     const sy = vn.y * this.scale + this.ty;
-    const m = 60;
-    if (sx > m && sx < r.width - m && sy > m && sy < r.height - m) return;
-    this.tx = r.width / 2 - vn.x * this.scale;
-    this.ty = r.height / 2 - vn.y * this.scale;
-    this.apply(true);
+    const mx = Math.min(60 + (vn.width * this.scale) / 2, this.width / 3);
+    const my = Math.min(60, this.height / 3);
+    const readable = grouped || this.scale >= READABLE_SCALE - 1e-9;
+    if (readable && sx > mx && sx < this.width - mx && sy > my && sy < this.height - my) return;
+    if (!readable) this.scale = READABLE_SCALE;
+    this.centerOn(vn.x, vn.y, true);
   }
 
   // ------------------------------------------------------------------ pan / zoom
   apply(animate = false) {
     if (!this.vp) return;
-    this.vp.style.transition = animate && !this.big ? 'transform 250ms ease' : '';
+    this.vp.style.transition = animate && !this.big && !this.svg.classList.contains('big') ? 'transform 250ms ease' : '';
     this.vp.style.transform = `translate(${this.tx}px,${this.ty}px) scale(${this.scale})`;
     // Far out, text is unreadable anyway: hide it so panning huge graphs stays fluid.
     this.svg.classList.toggle('far', this.scale < 0.3);
+    this.frameSoon();
+  }
+
+  /** Scale at which the whole view fits the stage (clear of the buttons above and the legend below). */
+  wholeScale() {
+    const [top, bottom, pad] = [56, 40, 8];
+    const w = Math.max(1, this.view.width);
+    const h = Math.max(1, this.view.height);
+    return Math.min((this.width - 2 * pad) / w, (this.height - top - bottom) / h, 2.2);
+  }
+
+  /** True when the view does not fit the stage at a readable scale: the overview shows where you are. */
+  needsOverview() {
+    return Boolean(this.view) && !this.view.nodes.some((vn) => vn.kind === 'group') && this.wholeScale() < READABLE_SCALE;
   }
 
   /**
-   * Show the whole graph. With `readable`, a small graph (a lecture example) is never
-   * shrunk below a scale where its numbers can be read: it is then anchored at the
-   * output on the right, where backward starts, and playback pans to each step.
+   * Show the whole graph, never below the readable scale in a full view: a graph too big for
+   * that opens on its output (where backward starts) at the readable scale, with the overview.
+   * A collapsed view (readable false) is an overview itself and is shown whole.
    */
-  fit({ readable = false } = {}) {
+  fit({ readable = !this.view?.nodes.some((vn) => vn.kind === 'group') } = {}) {
     if (!this.view) return;
     this.framing = { readable };
-    const r = this.svg.getBoundingClientRect();
-    const pad = 16;
+    const pad = 8;
     const [top, bottom] = [56, 40]; // clear of the view buttons above and the legend below
     const w = Math.max(1, this.view.width);
     const h = Math.max(1, this.view.height);
-    const whole = Math.min((r.width - 2 * pad) / w, (r.height - top - bottom) / h, 2.2);
+    const whole = this.wholeScale();
     this.scale = readable ? Math.max(whole, READABLE_SCALE) : whole;
-    this.tx = this.scale > whole ? r.width - pad - w * this.scale : (r.width - w * this.scale) / 2;
-    this.ty = top + (r.height - top - bottom - h * this.scale) / 2;
+    const out = this.byId.get(this.g.graph.output);
+    const ow = out ? out.x + out.width / 2 : w; // the output's right edge
+    // too wide: the output at the right edge; else centred
+    this.tx = this.scale > whole + 1e-9 && w * this.scale > this.width - 2 * pad
+      ? this.width - pad - ow * this.scale
+      : (this.width - w * this.scale) / 2;
+    this.ty = top + (this.height - top - bottom - h * this.scale) / 2;
     // Too tall to read whole: open on the output (a training loop's loss), where backward starts.
-    const out = h * this.scale > r.height - top - bottom && this.view.nodes.find((n) => n.id === this.g.graph.output);
-    if (out) this.ty = top + (r.height - top - bottom) / 2 - out.y * this.scale;
+    if (out && h * this.scale > this.height - top - bottom) this.ty = top + (this.height - top - bottom) / 2 - out.y * this.scale;
+    this.overview.show(this.needsOverview());
     this.apply();
   }
 
   zoomBy(f, cx, cy) {
     this.framing = null;
-    const r = this.svg.getBoundingClientRect();
-    cx ??= r.width / 2;
-    cy ??= r.height / 2;
+    cx ??= this.width / 2;
+    cy ??= this.height / 2;
     const s = Math.max(0.02, Math.min(8, this.scale * f));
     this.tx = cx - ((cx - this.tx) * s) / this.scale;
     this.ty = cy - ((cy - this.ty) * s) / this.scale;
     this.scale = s;
     this.apply();
+  }
+
+  /** A big graph's value or op box under screen point (px, py) of the stage, as a node index. */
+  hitTest(px, py) {
+    if (!this.big) return null;
+    const x = (px - this.tx) / this.scale;
+    const y = (py - this.ty) / this.scale;
+    for (const vn of this.view.nodes) {
+      if (Math.abs(vn.x - x) <= vn.width / 2 && Math.abs(vn.y - y) <= vn.height / 2) {
+        return this.g.idx.get(vn.id.replace(/:op$/, ''));
+      }
+    }
+    return null;
   }
 
   installPanZoom() {
@@ -371,10 +565,13 @@ export class GraphView {
       this.apply();
     });
     const end = (ev) => {
-      if (drag && !drag.moved && ev.type === 'pointerup') {
+      if (drag && !drag.moved && ev.type === 'pointerup' && this.g) {
         const el = ev.target.closest?.('[data-node-id],[data-op-for],[data-group]');
-        if (el && this.g && el.dataset.group) this.onGroupClick(el.dataset.group);
-        else if (el && this.g) this.onNodeClick(this.g.idx.get(el.dataset.nodeId || el.dataset.opFor));
+        const r = svg.getBoundingClientRect();
+        const hit = el ? null : this.hitTest(ev.clientX - r.left, ev.clientY - r.top);
+        if (el && el.dataset.group) this.onGroupClick(el.dataset.group);
+        else if (el) this.onNodeClick(this.g.idx.get(el.dataset.nodeId || el.dataset.opFor));
+        else if (hit !== null && hit !== undefined) this.onNodeClick(hit);
       }
       drag = null;
       svg.classList.remove('panning');
@@ -382,4 +579,13 @@ export class GraphView {
     svg.addEventListener('pointerup', end);
     svg.addEventListener('pointercancel', end);
   }
+}
+
+/** The theme's colours, for the canvas. */
+function colorsOf(el) {
+  const cs = getComputedStyle(el);
+  const v = (name) => cs.getPropertyValue(name).trim();
+  const names = ['edge', 'accent', 'fwd', 'ink', 'muted', 'in-fill', 'in-stroke', 'par-fill', 'par-stroke', 'const-fill', 'const-stroke',
+    'op-fill', 'op-stroke', 'opnode-fill', 'opnode-stroke'];
+  return Object.fromEntries(names.map((n) => [n, v(`--${n}`)]));
 }

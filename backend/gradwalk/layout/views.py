@@ -27,14 +27,18 @@ from typing import Any
 
 Json = dict[str, Any]
 
-# Box sizes in px. A value box leaves room for draw_dot's record text
-# "label | data -000.0000 | grad -000.0000" in a ~14 px font (about 7 px a character);
-# sizes never depend on the numbers, so a layout stays valid when they change.
-CHAR_W = 7.0
-VALUE_H = 36.0
-NUMBER_FIELD_W = 14 * CHAR_W + 16  # "data -000.0000" plus padding
-LABEL_MIN_W, LABEL_MAX_CHARS = 28.0, 40
-OP_H, OP_MIN_W = 36.0, 44.0
+# Box sizes in px. A value box is draw_dot's record stacked in three rows (label, data, grad)
+# in a 16 px monospace font (~9.6 px a character): a one-line record is ~3x as wide, and
+# five of those do not fit a 1024 px screen at a readable size (issue 13: value text >= 12 px
+# on screen at 1024x700 with the lecture's neuron whole). A number row holds "data" in a
+# 0.7 em caption and "-00.0000"; sizes never depend on the numbers, so a layout stays valid
+# when they change.
+CHAR_W = 9.6
+VALUE_H = 64.0
+NUMBER_CHARS = 11.5
+LABEL_MAX_CHARS = 40
+OP_H, OP_MIN_W = 34.0, 34.0
+GROUP_CHAR_W = 7.0
 # A group box holds its name and a number line ("out -0.1234  grad 0.0567", or a layer's
 # "272 params · mean |grad| 1.23e-04"), which the page fills in.
 GROUP_H, GROUP_MIN_W = 48.0, 230.0
@@ -70,16 +74,15 @@ class Drawing:
 
 
 def value_width(label: str) -> float:
-    label_w = max(LABEL_MIN_W, min(len(label), LABEL_MAX_CHARS) * CHAR_W + 16)
-    return label_w + 2 * NUMBER_FIELD_W
+    return max(NUMBER_CHARS, min(len(label), LABEL_MAX_CHARS)) * CHAR_W + 12
 
 
 def op_width(symbol: str) -> float:
-    return max(OP_MIN_W, len(symbol) * 8.0 + 24)
+    return max(OP_MIN_W, len(symbol) * 9.0 + 14)
 
 
 def group_width(name: str) -> float:
-    return max(GROUP_MIN_W, len(name) * CHAR_W + 24)
+    return max(GROUP_MIN_W, len(name) * GROUP_CHAR_W + 24)
 
 
 def _is_op(node: Json) -> bool:
