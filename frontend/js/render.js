@@ -461,6 +461,7 @@ export class GraphView {
     const my = Math.min(60, this.height / 3);
     const readable = grouped || this.scale >= READABLE_SCALE - 1e-9;
     if (readable && sx > mx && sx < this.width - mx && sy > my && sy < this.height - my) return;
+    if (!grouped && this.wholeScale() >= READABLE_SCALE) return this.fit(); // a small graph: show it whole again
     if (!readable) this.scale = READABLE_SCALE;
     this.centerOn(vn.x, vn.y, true);
   }
