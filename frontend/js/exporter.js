@@ -21,6 +21,12 @@ function pageCss() {
   return rules.join('\n');
 }
 
+/** The canvas a big graph is painted on (edges, op nodes, boxes out of the DOM), when it shows. */
+function graphCanvas(svg) {
+  const c = svg.parentElement?.querySelector('canvas.graph-canvas');
+  return svg.classList.contains('big') && c && c.width ? c : null;
+}
+
 /** The stage's SVG as a standalone file: its size, its transform, the theme, a background. */
 export function svgOfView(svg) {
   const r = svg.getBoundingClientRect();
@@ -39,6 +45,12 @@ export function svgOfView(svg) {
   bg.setAttribute('width', '100%');
   bg.setAttribute('height', '100%');
   bg.setAttribute('style', 'fill: var(--bg)');
+  const drawn = graphCanvas(svg);
+  if (drawn) { // a big graph: what the canvas shows under the records in view
+    const img = document.createElementNS(SVGNS, 'image');
+    for (const [k, v] of [['width', w], ['height', h], ['href', drawn.toDataURL('image/png')]]) img.setAttribute(k, String(v));
+    clone.insertBefore(img, clone.firstChild);
+  }
   clone.insertBefore(bg, clone.firstChild);
   clone.insertBefore(style, clone.firstChild);
   return new XMLSerializer().serializeToString(clone);
@@ -60,12 +72,14 @@ export async function pngOfView(svg) {
   ctx.scale(k, k);
   ctx.fillStyle = getComputedStyle(svg.parentElement).backgroundColor || '#fff';
   ctx.fillRect(0, 0, r.width, r.height);
+  const drawn = graphCanvas(svg);
+  if (drawn) ctx.drawImage(drawn, 0, 0, r.width, r.height); // a big graph's edges, op nodes and boxes
   const vp = svg.querySelector('.viewport');
   if (vp) {
     const m = new DOMMatrix(getComputedStyle(vp).transform);
     for (const el of vp.querySelectorAll('path, ellipse, rect')) paintShape(ctx, el, m, svg);
     for (const el of vp.querySelectorAll('.rec, .rec > span')) paintBox(ctx, el, r, svg);
-    for (const el of vp.querySelectorAll('text, .rec span, .rec i, .rec b')) paintText(ctx, el, r, svg);
+    for (const el of vp.querySelectorAll('text, .rec span, .rec i, .rec b')) paintText(ctx, el, r, svg, Math.hypot(m.a, m.b));
   }
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('no PNG'))), 'image/png'));
 }
@@ -150,8 +164,8 @@ function paintBox(ctx, el, r, svg) {
   ctx.restore();
 }
 
-/** The text of an element that holds text itself (not only child elements), where the screen shows it. */
-function paintText(ctx, el, r, svg) {
+/** The text of an element that holds text itself (not only child elements), where and as large as the screen shows it. */
+function paintText(ctx, el, r, svg, scale) {
   const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
   if (!own.trim()) return;
   const cs = getComputedStyle(el);
@@ -163,7 +177,8 @@ function paintText(ctx, el, r, svg) {
   ctx.save();
   ctx.globalAlpha = opacityOf(el, svg);
   ctx.fillStyle = el instanceof SVGElement ? cs.fill : cs.color;
-  ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+  // the computed size is the layout's: the screen shows it through the viewport's zoom
+  ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${parseFloat(cs.fontSize) * scale}px ${cs.fontFamily}`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
   ctx.fillText(own, b.left - r.left, b.top - r.top + b.height / 2, b.width + 2);

@@ -27,6 +27,16 @@ def export(page, fmt: str, tmp_path: Path) -> Path:  # type: ignore[no-untyped-d
     return path
 
 
+def test_a_big_graph_exports_what_its_canvas_paints(page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    load(page, "x = 0.5\ny = 0.1\n" + "y = (y*0.9 + x).tanh()\n" * 200)  # 1,002 nodes: painted on a canvas
+    page.wait_for_selector("svg.big")
+    text = export(page, "svg", tmp_path).read_text()
+    assert '<image' in text and 'href="data:image/png;base64,' in text  # edges, op nodes, boxes out of the DOM
+    png = export(page, "png", tmp_path)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert page.console_errors == []
+
+
 def test_export_downloads_this_step_as_svg_png_and_an_offline_html(page, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
     load(page)
     for _ in range(10):  # to the backward step that finishes a.grad
