@@ -285,7 +285,7 @@ def test_seed002_buggy_cell_is_flagged(client: TestClient) -> None:
     assert d_step["updates"] == []
 
 
-OWN_VALUE = '''class Value:
+OWN_VALUE = """class Value:
     def __init__(self, data, _children=(), _op='', label=''):
         self.data = data
         self.grad = 0.0
@@ -330,7 +330,7 @@ c = Value(10.0, label='c')
 e = a * b; e.label = 'e'
 d = e + a; d.label = 'd'
 L = d * c; L.label = 'L'
-'''
+"""
 
 
 def test_own_value_traced_and_right(client: TestClient) -> None:

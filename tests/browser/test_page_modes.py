@@ -31,7 +31,7 @@ def test_a_big_graph_exports_what_its_canvas_paints(page, tmp_path) -> None:  # 
     load(page, "x = 0.5\ny = 0.1\n" + "y = (y*0.9 + x).tanh()\n" * 200)  # 1,002 nodes: painted on a canvas
     page.wait_for_selector("svg.big")
     text = export(page, "svg", tmp_path).read_text()
-    assert '<image' in text and 'href="data:image/png;base64,' in text  # edges, op nodes, boxes out of the DOM
+    assert "<image" in text and 'href="data:image/png;base64,' in text  # edges, op nodes, boxes out of the DOM
     png = export(page, "png", tmp_path)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert page.console_errors == []

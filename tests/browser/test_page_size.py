@@ -28,7 +28,8 @@ RECORDS = """() => {
     const r = el.getBoundingClientRect();
     const data = el.querySelector('[data-field=data]');
     return { label: el.dataset.label, px: parseFloat(getComputedStyle(data).fontSize) * s,
-             inside: r.left >= st.left - 1 && r.right <= st.right + 1 && r.top >= st.top - 1 && r.bottom <= st.bottom + 1 };
+             inside: r.left >= st.left - 1 && r.right <= st.right + 1
+                     && r.top >= st.top - 1 && r.bottom <= st.bottom + 1 };
   });
 }"""
 
@@ -38,7 +39,8 @@ def open_at(browser, base_url, source: str, width: int, height: int):  # type: i
     page = ctx.new_page()
     page.goto(f"/#mode=expression&source={quote(source, safe='')}")
     page.wait_for_function(
-        "s => document.querySelector('[data-testid=source]').value === s && document.querySelector('#graph [data-node-id]')",
+        "s => document.querySelector('[data-testid=source]').value === s"
+        " && document.querySelector('#graph [data-node-id]')",
         arg=source,
         timeout=60_000,
     )
@@ -76,7 +78,9 @@ def test_the_2001_node_chain_opens_readable_with_an_overview_that_moves_the_view
         before = overview.get_attribute("data-viewport")
         box = overview.bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
-        page.wait_for_function("v => document.querySelector('[data-testid=overview]').dataset.viewport !== v", arg=before)
+        page.wait_for_function(
+            "v => document.querySelector('[data-testid=overview]').dataset.viewport !== v", arg=before
+        )
         # the view moved left, and the records there came into the DOM
         x0 = int(overview.get_attribute("data-viewport").split(",")[0])
         assert x0 < int(before.split(",")[0])
@@ -84,7 +88,9 @@ def test_the_2001_node_chain_opens_readable_with_an_overview_that_moves_the_view
         # Fit keeps the readable scale (the graph cannot fit readable) and the overview
         moved = overview.get_attribute("data-viewport")
         page.click("#fit")  # back at the output: the records in view are redrawn on the next frame
-        page.wait_for_function("v => document.querySelector('[data-testid=overview]').dataset.viewport !== v", arg=moved)
+        page.wait_for_function(
+            "v => document.querySelector('[data-testid=overview]').dataset.viewport !== v", arg=moved
+        )
         page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         sizes = sorted(r["px"] for r in page.evaluate(RECORDS))  # a 9-character grad (2.5e-17) shrinks a little
         assert sizes and sizes[len(sizes) // 2] >= 12
@@ -97,15 +103,18 @@ def test_the_2001_node_chain_opens_readable_with_an_overview_that_moves_the_view
         cur = page.evaluate(
             """() => { const el = document.querySelector('#graph .vn.cur'); const r = el.getBoundingClientRect();
                        const st = document.querySelector('.stage').getBoundingClientRect();
-                       const s = new DOMMatrix(getComputedStyle(document.querySelector('#graph .viewport')).transform).a;
-                       return { s, inside: r.left >= st.left && r.right <= st.right && r.top >= st.top && r.bottom <= st.bottom }; }"""
+                       const vp = document.querySelector('#graph .viewport');
+                       const s = new DOMMatrix(getComputedStyle(vp).transform).a;
+                       return { s, inside: r.left >= st.left && r.right <= st.right
+                                   && r.top >= st.top && r.bottom <= st.bottom }; }"""
         )
         assert cur["inside"] and cur["s"] >= 0.75
         # the hidden hooks keep the values: x's grad at the end of backward
         page.click(tid("to-end"))
         final = page.evaluate(
             """async () => {
-              const r = await fetch('/api/v1/expression', {method: 'POST', headers: {'Content-Type': 'application/json'},
+              const r = await fetch('/api/v1/expression', {method: 'POST',
+                headers: {'Content-Type': 'application/json'},
                 body: JSON.stringify({source: document.querySelector('[data-testid=source]').value})});
               return (await r.json()).nodes.find(n => n.label === 'x').grad;
             }"""

@@ -131,7 +131,10 @@ def test_examples_menu_has_the_programs_with_their_lessons(page) -> None:  # typ
 
 def test_backward_twice_example_shows_the_leaf_grads_doubled(page) -> None:  # type: ignore[no-untyped-def]
     open_program(page, PROGRAMS["backward-twice"])
-    assert page.inner_text(tid("stdout")).splitlines() == ["after one step:  a.grad = 6.0", "after two steps: a.grad = 12.0"]
+    assert page.inner_text(tid("stdout")).splitlines() == [
+        "after one step:  a.grad = 6.0",
+        "after two steps: a.grad = 12.0",
+    ]
     page.click('[data-snapshot="0"]')  # the first step's picture: one pass
     first = {k: field(page, k, "grad") for k in ("a", "b", "c", "f")}
     page.click('[data-snapshot="1"]')  # the second step's: the leaves kept what the first gave

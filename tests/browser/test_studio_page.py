@@ -93,3 +93,15 @@ def test_a_downloaded_net_reloads_with_the_same_loss(page, tmp_path: Path) -> No
     again.value.save_as(path2)
     reloaded = json.loads(path2.read_text())
     assert reloaded["loss"] == saved["loss"] and reloaded["parameters"] == saved["parameters"]
+
+
+def test_the_neuron_view_lists_samples_in_their_order(page) -> None:  # type: ignore[no-untyped-def]
+    from .test_page import open_mlp
+
+    open_mlp(page)  # the lecture's 4 samples of 3 inputs, in the neuron view
+    boxes = page.eval_on_selector_all(
+        "#graph [data-label^='s'][data-node-id]",
+        "els => els.map(e => [e.dataset.label, e.getBoundingClientRect().top])",
+    )
+    inputs = [label for label, _ in sorted(boxes, key=lambda b: b[1]) if label[1].isdigit() and ".x" in label]
+    assert inputs == [f"s{s}.x{k}" for s in range(4) for k in range(3)]

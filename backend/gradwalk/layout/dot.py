@@ -137,8 +137,42 @@ def _placement(d: Drawing, out: dict[str, Any]) -> Placement:
         if end is not None:
             path.append(end)
         points[free.pop()] = [px(p) for p in path]
+    if "group" in d.kinds:
+        _inputs_in_order(d, x, y, points)
     for k, (s, t) in enumerate(d.edges):
         if not points[k]:  # dot drew no spline for this edge: a straight one between the facing sides
             side = 1 if x[t] >= x[s] else -1
             points[k] = [[x[s] + side * d.widths[s] / 2, y[s]], [x[t] - side * d.widths[t] / 2, y[t]]]
     return Placement(x, y, urx - llx + 2 * MARGIN, ury - lly + 2 * MARGIN, points)
+
+
+def _inputs_in_order(d: Drawing, x: list[float], y: list[float], points: list[list[list[float]]]) -> None:
+    """In a collapsed view, the inputs a network reads (sources feeding neuron boxes) top to bottom in
+    creation order — s0.x0, s0.x1, s1.x0, ... — whatever order dot's crossing minimisation left them in:
+    their places are dealt out again in that order, and their edges redrawn straight (by the caller)."""
+    indeg = [0] * len(d)
+    succ: list[list[int]] = [[] for _ in range(len(d))]
+    for s, t in d.edges:
+        indeg[t] += 1
+        succ[s].append(t)
+    inputs = [
+        i
+        for i in range(len(d))
+        if d.kinds[i] == "value"
+        and not indeg[i]
+        and succ[i]
+        and all(d.kinds[t] == "group" and d.ids[t] != "loss" for t in succ[i])
+    ]
+    columns: dict[float, list[int]] = {}
+    for i in inputs:
+        columns.setdefault(x[i], []).append(i)
+    for column in columns.values():
+        places = sorted(y[i] for i in column)
+        if [y[i] for i in column] == places:
+            continue
+        for i, place in zip(column, places):
+            y[i] = place
+        moved = set(column)
+        for k, (s, _) in enumerate(d.edges):
+            if s in moved:
+                points[k] = []

@@ -84,7 +84,8 @@ class GraphNode(BaseModel):
     role: Literal["input", "param", "const", "op"]
     group: str | None = Field(description="Collapse group (MLP neurons); null for expressions.")
     line: int | None = Field(
-        None, description="Expressions only: the source line of the statement that made the node (stepping by statement)."
+        None,
+        description="Expressions only: the source line of the statement that made the node (stepping by statement).",
     )
 
 
