@@ -4,6 +4,8 @@
  * card of a clicked node. Drawing itself is GraphView's (render.js); the text of the card
  * is the Explainer's.
  */
+import { full } from './format.js';
+import { nodeName } from './names.js';
 import { perf } from './playback.js';
 import { GraphView } from './render.js';
 
@@ -21,6 +23,7 @@ export class Views {
     this.name = null;
     this.inspected = -1;
     this.card.querySelector('.close').addEventListener('click', () => this.closeInspector());
+    this.card.querySelector('.copy').addEventListener('click', () => this.copyValues());
     $('#fit').addEventListener('click', () => this.graphView.fit());
     $('#zoom-in').addEventListener('click', () => this.graphView.zoomBy(1.25));
     $('#zoom-out').addEventListener('click', () => this.graphView.zoomBy(0.8));
@@ -143,6 +146,24 @@ export class Views {
       this.card.append(extras);
     }
     this.card.hidden = false;
+  }
+
+  /** The inspected node's data and grad at full precision, as the step shows them, to the clipboard. */
+  async copyValues() {
+    const i = this.inspected;
+    const p = this.player;
+    if (i < 0 || !p) return;
+    const data = p.isRevealed(i) ? full(p.g.data[i]) : 'not computed yet';
+    const text = `${nodeName(p.g, i)}: data ${data}, grad ${full(p.grad[i])}`;
+    const button = this.card.querySelector('.copy');
+    button.dataset.copied = text;
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = 'Copied ✓';
+    } catch {
+      window.prompt('Copy these values:', text); // no clipboard here (an iframe, plain http)
+    }
+    setTimeout(() => { button.textContent = 'Copy values'; }, 1500);
   }
 
   closeInspector() {

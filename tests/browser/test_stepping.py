@@ -4,6 +4,7 @@ an expression, by neuron and by layer in an MLP; Prev undoes exactly one such st
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -74,3 +75,16 @@ def test_a_graph_without_statements_or_neurons_steps_by_node_only(page) -> None:
     page.goto("about:blank")  # a hash change alone does not reload the page
     load(page, "L = 2.0 * 3.0")
     assert page.is_hidden(tid("step-by"))
+
+
+def test_the_inspector_copies_full_precision(page) -> None:  # type: ignore[no-untyped-def]
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    load(page, "x = 10.0\ny = tanh(x)")
+    page.click(tid("to-end"))
+    box = page.locator('[data-label="x"]').first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.click(tid("inspector-copy"))
+    grad = re.sub(r"e-0*", "e-", repr(1 - math.tanh(10.0) ** 2))  # as JavaScript writes it: 8.2...e-9
+    want = f"x: data 10.0, grad {grad}"
+    page.wait_for_function("w => document.querySelector('[data-testid=inspector-copy]').dataset.copied === w", arg=want)
+    assert page.evaluate("() => navigator.clipboard.readText()") == want
