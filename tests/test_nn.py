@@ -31,6 +31,33 @@ def test_micrograd_api_shapes() -> None:
         assert isinstance(Neuron(2)([1.0, 2.0]), Value)
 
 
+def test_a_neuron_appends_the_nodes_micrograds_sum_would() -> None:
+    """Neuron.__call__ appends its dot product in one tape call (Tape.dot); the nodes, their
+    order, their operands and every float must be what `sum((wi*xi ...), b)` makes."""
+    rng = random.Random(3)
+    ws = [rng.uniform(-1, 1) for _ in range(5)]
+    xs = [rng.uniform(-1, 1) for _ in range(5)]
+
+    def tape_of(fused: bool) -> tuple[list, list, list]:
+        with fresh_tape() as tape:
+            n = Neuron(5, "relu", weights=ws, bias=0.25, name="layer1/neuron1")
+            x = [Value(v) for v in xs]
+            if fused:
+                out = n(x)
+            else:
+                with tape.group("layer1/neuron1"):
+                    out = sum((wi * xi for wi, xi in zip(n.w, x)), n.b).relu()
+            out.backward()
+            groups = [tape.group_of(i) for i in range(len(tape))]
+            return tape.rows[:], tape.data[:], tape.grad[:] + groups
+
+    fused, plain = tape_of(True), tape_of(False)
+    assert fused[0] == plain[0] and fused[1] == plain[1] and fused[2] == plain[2]  # == on floats: bit for bit
+    with fresh_tape() as tape:  # numbers among the inputs: Python's sum, const leaves and all
+        n = Neuron(2, "linear", weights=[2.0, 3.0], bias=1.0)
+        assert n([Value(1.0), 2]).data == 9.0 and tape.kind(len(tape) - 3) == 2  # 2 became a CONST leaf
+
+
 def test_neuron_is_activation_of_weighted_sum_plus_bias() -> None:
     with fresh_tape():
         n = Neuron(2, "tanh", weights=[-3.0, 1.0], bias=6.8813735870195432)

@@ -18,6 +18,7 @@ sample become input leaves (group "input") shared by every neuron of layer 1.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from collections.abc import Callable, Sequence
@@ -83,6 +84,9 @@ def initial_values(nin: int, nouts: Sequence[int], init: str = "uniform", seed: 
     return values
 
 
+NO_GROUP = contextlib.nullcontext()
+
+
 class Module:
     """micrograd's base class: `parameters()` and `zero_grad()`."""
 
@@ -130,11 +134,27 @@ class Neuron(Module):
                 self.b = leaf(bias, "param")
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
-        if not self.name:  # an unnamed neuron (training steps' throwaway tapes): no group to tag
-            return activate(sum((wi * xi for wi, xi in zip(self.w, x)), self.b), self.activation)
-        with current_tape().group(self.name):
-            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        b = self.b
+        tape = b._tape
+        group = tape.group(self.name) if self.name else NO_GROUP  # unnamed: training steps' throwaway tapes
+        with group:
+            indices = self._indices(x)
+            if indices is None:  # numbers among the inputs, or another tape: Python's own sum, to the letter
+                act = sum((wi * xi for wi, xi in zip(self.w, x)), b)
+            else:  # the same nodes, appended in one call (the hot loop of every training step)
+                act = Value._at(tape, tape.dot(*indices, b._i))
             return activate(act, self.activation)
+
+    def _indices(self, x: Sequence[Value | Number]) -> tuple[list[int], list[int]] | None:
+        """The tape indices of the weights and inputs, when all are Values on this neuron's tape."""
+        tape = self.b._tape
+        ws, xs = [], []
+        for wi, xi in zip(self.w, x):
+            if type(xi) is not Value or xi._tape is not tape or wi._tape is not tape:  # (a subclass: its own ops)
+                return None
+            ws.append(wi._i)
+            xs.append(xi._i)
+        return ws, xs
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
