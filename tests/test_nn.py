@@ -32,7 +32,7 @@ def test_micrograd_api_shapes() -> None:
 
 
 def test_a_neuron_appends_the_nodes_micrograds_sum_would() -> None:
-    """Neuron.__call__ appends its dot product in one tape call (Tape.dot); the nodes, their
+    """Neuron.__call__ appends its weighted sum in one call (engine.weighted_sum); the nodes, their
     order, their operands and every float must be what `sum((wi*xi ...), b)` makes."""
     rng = random.Random(3)
     ws = [rng.uniform(-1, 1) for _ in range(5)]
@@ -56,6 +56,12 @@ def test_a_neuron_appends_the_nodes_micrograds_sum_would() -> None:
     with fresh_tape() as tape:  # numbers among the inputs: Python's sum, const leaves and all
         n = Neuron(2, "linear", weights=[2.0, 3.0], bias=1.0)
         assert n([Value(1.0), 2]).data == 9.0 and tape.kind(len(tape) - 3) == 2  # 2 became a CONST leaf
+        size = len(tape)
+        with fresh_tape():
+            stranger = Value(1.0)  # another tape's Value: refused, as Python's sum refuses it
+        with pytest.raises(ValueError, match="different tapes"):
+            n([Value(1.0), stranger])
+        assert len(tape) == size + 3  # the Value(1.0), then the mul and add sum made before the stranger
 
 
 def test_neuron_is_activation_of_weighted_sum_plus_bias() -> None:

@@ -14,13 +14,13 @@ arithmetic that never raises, and a backward pass with no recursion limit.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar, Union
 
 from . import ops
 from .ops import ADD, MUL, OPS, SUB
-from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, THREAD, Tape, current_tape
+from .tape import CONST, INPUT, LEAVES, OP_BASE, ROLE_NAMES, ROW, THREAD, Tape, current_tape
 
 CONST_LEAF, INPUT_LEAF = LEAVES[CONST], LEAVES[INPUT]
 
@@ -259,6 +259,37 @@ def _binary_method(code: int, dunder: str, reflected: bool) -> Callable[[Value, 
         return v
 
     return _named(method, dunder, code, reflected)
+
+
+def weighted_sum(ws: Sequence[Value], xs: Sequence[object], b: Value) -> Value | None:
+    """micrograd's neuron, `sum((w*x for w, x in zip(ws, xs)), b)`, appended in one call: the
+    same nodes in the same order with the same floats (for each pair, mul w*x and then add
+    acc + it; test_nn checks), without an operator call and a Value handle per node.
+    None, with the tape as it was, when an operand is not a Value on b's tape: the caller
+    then runs Python's sum, which makes constants of numbers or refuses a foreign tape."""
+    tape = b._tape
+    data, rows = tape.data, tape.rows
+    mul, add = OP_BASE + MUL, OP_BASE + ADD
+    start = n = len(data)
+    acc, s = b._i, data[b._i]
+    for w, v in zip(ws, xs):
+        if v.__class__ is not Value or v._tape is not tape or w._tape is not tape:
+            del rows[ROW * start :], data[start:]
+            return None
+        i = w._i
+        j: int = v._i
+        x = data[i]
+        y = data[j]
+        m = x * y
+        s = s + m
+        rows += (mul, i, j, y, x, add, acc, n, 1.0, 1.0)
+        data += (m, s)
+        acc = n + 1
+        n += 2
+    out = _new_node()
+    out._tape = tape
+    out._i = acc
+    return out
 
 
 def _unary_method(code: int, name: str) -> Callable[[Value], Value]:

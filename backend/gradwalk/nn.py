@@ -23,7 +23,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
-from .engine import Value
+from .engine import Value, weighted_sum
 from .ops import ACTIVATIONS
 from .tape import current_tape
 
@@ -135,26 +135,11 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | Number]) -> Value:
         b = self.b
-        tape = b._tape
-        group = tape.group(self.name) if self.name else NO_GROUP  # unnamed: training steps' throwaway tapes
-        with group:
-            indices = self._indices(x)
-            if indices is None:  # numbers among the inputs, or another tape: Python's own sum, to the letter
+        with b._tape.group(self.name) if self.name else NO_GROUP:  # unnamed: training steps' throwaway tapes
+            act = weighted_sum(self.w, x, b)  # the very nodes of the sum below, in one call: the hot loop
+            if act is None:  # numbers among the inputs, or another tape: Python's own sum, to the letter
                 act = sum((wi * xi for wi, xi in zip(self.w, x)), b)
-            else:  # the same nodes, appended in one call (the hot loop of every training step)
-                act = Value._at(tape, tape.dot(*indices, b._i))
             return activate(act, self.activation)
-
-    def _indices(self, x: Sequence[Value | Number]) -> tuple[list[int], list[int]] | None:
-        """The tape indices of the weights and inputs, when all are Values on this neuron's tape."""
-        tape = self.b._tape
-        ws, xs = [], []
-        for wi, xi in zip(self.w, x):
-            if type(xi) is not Value or xi._tape is not tape or wi._tape is not tape:  # (a subclass: its own ops)
-                return None
-            ws.append(wi._i)
-            xs.append(xi._i)
-        return ws, xs
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]

@@ -22,7 +22,7 @@ from itertools import islice, repeat
 from operator import is_not, itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .ops import ADD, MUL, OPS
+from .ops import OPS
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -107,26 +107,6 @@ class Tape:
         self.rows += (OP_BASE + code, i, j, da, db)
         data.append(out)
         return n
-
-    def dot(self, ws: list[int], xs: list[int], b: int) -> int:
-        """micrograd's neuron sum, `sum((w*x for w, x in zip(ws, xs)), b)`, appended in one call:
-        the same nodes in the same order with the same floats (mul w*x, then add acc + it, for
-        each pair; test_engine checks), without a Value handle and an operator call per node.
-        Returns the last add's index (b's when there are no pairs)."""
-        data, rows = self.data, self.rows
-        mul, add = OP_BASE + MUL, OP_BASE + ADD
-        n = len(data)
-        acc, s = b, data[b]
-        for i, j in zip(ws, xs):
-            x = data[i]
-            y = data[j]
-            m = x * y
-            s = s + m
-            rows += (mul, i, j, y, x, add, acc, n, 1.0, 1.0)
-            data += (m, s)
-            acc = n + 1
-            n += 2
-        return acc
 
     def group(self, name: str | None) -> Group:
         """`with tape.group(name):` tags every node created inside the block with `name`
