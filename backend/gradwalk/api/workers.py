@@ -269,7 +269,9 @@ class WorkerPool:
             if self._ctx is not None:
                 return
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload([__name__])  # each fork starts with gradwalk imported
+            # each fork starts with gradwalk imported, the MLP request model included (Body.parse imports it:
+            # building its FastAPI routes took a new worker's first MLP request 20-35 ms before its first line)
+            ctx.set_forkserver_preload([__name__, "gradwalk.api.routes.mlp"])
             self._ctx = ctx
             self.size, self.memory_bytes, self.recycle_bytes = size, memory_bytes, recycle_bytes
         for _ in range(size):
