@@ -204,7 +204,9 @@ def test_openapi_documents_the_request(client: TestClient) -> None:
         "holdout",
         "graph_samples",
         "boundary_resolution",
+        "parameter_history",
     } <= set(req["properties"])
+    assert "parameter_steps" in req["properties"]["parameter_history"]["description"]
 
 
 def test_openapi_enums_are_the_cores_tuples(client: TestClient) -> None:
