@@ -521,6 +521,7 @@ class Fit:
     grad_norms: list[list[float]]  # per layer: mean |grad| of its parameters in the update from each entry
     holdout_history: list[float]  # the data loss of the held-out samples (no L2 term)
     holdout_accuracy: list[float] | None
+    parameter_history: list[list[float]] = field(default_factory=list)  # the entries p.parameter_steps names
 
 
 def fit(
@@ -536,13 +537,14 @@ def fit(
     `on_progress(k, loss)` is called with each history entry as it is known (k = 0 ..
     steps); `should_stop()` is asked before each update, and True raises `Cancelled`;
     `on_parameters(k, flat)`, when given, gets the parameters of entry k (`boundary(p, flat)`
-    draws them)."""
+    draws them); `parameter_history` holds those of the entries `p.parameter_steps` names."""
     net = vectorised.Net.from_flat(p.nin, p.layers, p.parameters, p.activation, p.output_activation)
     x = np.asarray(p.inputs, dtype=np.float64)
     t = vectorised.Targets.of(p.loss, p.targets)
     hx = np.asarray(p.holdout_inputs, dtype=np.float64).reshape(-1, p.nin)
     ht = vectorised.Targets.of(p.loss, p.holdout_targets) if p.holdout_inputs else None
     rec = Fit([], [], [] if p.accuracy else None, [[] for _ in p.layers], [], [] if (p.accuracy and ht) else None)
+    wanted = frozenset(p.parameter_steps or ())
 
     def entry(k: int, rows: list[int] | None) -> list[Any]:
         """Record history entry k; return the gradient update k + 1 uses (of the batch `rows`; None: all)."""
@@ -569,6 +571,8 @@ def fit(
             on_progress(k, loss)
         # the request's deadline, and for a streaming client the loss before update k + 1
         progress.tick(k + 1, loss) if k < p.steps else progress.tick()
+        if k in wanted:
+            rec.parameter_history.append(net.flat().tolist())
         if on_parameters is not None:
             on_parameters(k, [float(v) for v in net.flat()])
         return grads
@@ -684,16 +688,7 @@ def train(
     record (docs/api.md, "MLP"). `on_progress(step, loss)` hears each history entry;
     `should_stop()` True raises `Cancelled`; `on_parameters` as in `fit`."""
     p = spec if isinstance(spec, Problem) else resolve(spec, limits)
-    wanted = set(p.parameter_steps or ())
-    recorded: list[list[float]] = []
-
-    def parameters_of(k: int, flat: list[float]) -> None:
-        if k in wanted:
-            recorded.append(flat)
-        if on_parameters is not None:
-            on_parameters(k, flat)
-
-    rec = fit(p, on_progress, should_stop, parameters_of if wanted else on_parameters)
+    rec = fit(p, on_progress, should_stop, on_parameters)
     if should_stop is not None and should_stop():
         raise Cancelled(p.steps)
     values, history = rec.parameters, rec.history
@@ -740,7 +735,7 @@ def train(
         result["parameter_steps"] = result["parameter_history"] = None
     else:
         result["parameter_steps"] = list(p.parameter_steps)
-        result["parameter_history"] = [[_num(v) for v in flat] for flat in recorded]
+        result["parameter_history"] = [[_num(v) for v in flat] for flat in rec.parameter_history]
     notes = list(training_warnings(history, p.learning_rate))
     if not everything:
         notes.append(
