@@ -187,9 +187,14 @@ async function showMlpStep(step) {
   if (!app.mlpSpec || !rec?.steps.length) return;
   let i = rec.steps.length - 1;
   while (i > 0 && rec.steps[i] > step) i--;
-  const spec = { ...app.mlpSpec, initial_parameters: rec.parameters[i], steps: 0 };
-  const ticket = ++app.mlpTicket;
+  const ticket = ++app.mlpTicket; // an older move's answer is not shown over this one
   clearError();
+  if (rec.parameters[i].some((v) => typeof v !== 'number')) { // "NaN", "Infinity": training diverged
+    setBusy(false);
+    markStale(true); // the graph is another step's
+    return showError(`After ${rec.steps[i]} updates the parameters are not finite (training diverged): that step has no graph.`);
+  }
+  const spec = { ...app.mlpSpec, initial_parameters: rec.parameters[i], steps: 0 };
   setBusy(true);
   try {
     const graph = await api.mlp(spec);

@@ -204,3 +204,21 @@ def test_a_net_on_seeded_samples_reloads_onto_the_same_ones(page, tmp_path: Path
     again.value.save_as(path2)
     reloaded = json.loads(path2.read_text())
     assert reloaded["loss"] == saved["loss"] and reloaded["parameters"] == saved["parameters"]
+
+
+def test_a_diverged_step_says_so_and_sends_nothing(page) -> None:  # type: ignore[no-untyped-def]
+    posts = mlp_posts(page)
+    open_mlp(page)
+    page.select_option('[name="activation"]', "linear")
+    page.select_option('[name="output_activation"]', "linear")
+    page.fill('[name="learning_rate"]', "1")
+    page.fill('[name="steps"]', "40")
+    train(page)  # the loss is NaN after 4 updates, the parameters from 5 on
+    before = len(posts)
+    page.fill('[name="train-step"]', "10")
+    page.wait_for_selector(f"{tid('error')}:not([hidden])")
+    assert "not finite (training diverged)" in page.inner_text(tid("error"))
+    assert len(posts) == before and not page.is_disabled(tid("run"))
+    body = slide(page, 2)  # a finite step draws again
+    assert page.is_hidden(tid("error")) and body["loss"] > 1e30
+    assert len(posts) == before + 1 and posts[-1]["steps"] == 0
