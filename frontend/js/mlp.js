@@ -198,7 +198,7 @@ export class MlpForm {
     this.slider.disabled = this.recorded.length < 2;
     const thinned = this.recorded.length < this.history.length && this.recorded.length > 1;
     this.slider.title = this.slider.disabled && this.history.length > 1
-      ? 'The steps before the last were not recorded: train again to step through them'
+      ? 'Only the last step has a graph here: the parameters of the others were not recorded (too many for the server, or no server)'
       : thinned ? `${this.recorded.length} of ${this.history.length} steps recorded (one every ${this.recorded[1]} and the last)` : '';
     this.drawChart();
   }
