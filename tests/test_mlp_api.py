@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -203,7 +204,9 @@ def test_openapi_documents_the_request(client: TestClient) -> None:
         "holdout",
         "graph_samples",
         "boundary_resolution",
+        "parameter_history",
     } <= set(req["properties"])
+    assert "parameter_steps" in req["properties"]["parameter_history"]["description"]
 
 
 def test_openapi_enums_are_the_cores_tuples(client: TestClient) -> None:
@@ -232,3 +235,76 @@ def test_a_trained_net_reloads_with_the_same_loss(client: TestClient, spec: dict
     assert again["accuracy"] == [trained["accuracy"][-1]]
     if trained["holdout"] is not None:
         assert again["holdout"]["loss"] == trained["holdout"]["loss"]
+
+
+HISTORY_SPECS = [
+    pytest.param({**SEEDS_EXAMPLE, "steps": 30}, id="lecture-full-batch"),
+    pytest.param(
+        {**MOONS, "layers": [8, 8, 1], "activation": "relu", "output_activation": "linear", "loss": "hinge",
+         "steps": 40, "seed": 3, "learning_rate": 0.3, "batch_size": 16, "holdout": 0.2, "graph_samples": 2},
+        id="moons-mini-batches-held-out",
+    ),
+]  # fmt: skip
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-12 * max(1.0, abs(b))
+
+
+@pytest.mark.parametrize("spec", HISTORY_SPECS)
+def test_the_parameter_history_rebuilds_each_steps_loss(client: TestClient, spec: dict[str, Any]) -> None:
+    """The page's slider: recorded[k] with steps 0 (same seed, same data) is the graph at step k, no training."""
+    plain = client.post("/api/v1/mlp", json=spec).json()
+    assert plain["parameter_steps"] is None and plain["parameter_history"] is None  # off by default
+    body = client.post("/api/v1/mlp", json={**spec, "parameter_history": True}).json()
+    steps = spec["steps"]
+    assert body["parameter_steps"] == list(range(steps + 1)) and len(body["parameter_history"]) == steps + 1
+    assert body["history"] == plain["history"] and body["parameter_history"][-1] == [
+        p["data"] for p in body["parameters"]
+    ]
+    for k in (0, 1, steps // 2, steps - 1, steps):
+        again = client.post(
+            "/api/v1/mlp", json={**spec, "steps": 0, "initial_parameters": body["parameter_history"][k]}
+        ).json()
+        assert close(again["loss"], body["history"][k]), (k, again["loss"], body["history"][k])
+        assert close(again["history"][0], body["history"][k])
+        if body["accuracy"] is not None:
+            assert again["accuracy"] == [body["accuracy"][k]]
+        if body["holdout"] is not None:
+            assert close(again["holdout"]["loss"], body["holdout"]["history"][k])
+    final = client.post("/api/v1/mlp", json={**spec, "steps": 0, "initial_parameters": body["parameter_history"][-1]})
+    assert final.json()["loss"] == body["loss"]  # the last entry: exactly the trained net's
+
+
+def test_the_cap_thins_the_parameter_history(client: TestClient) -> None:
+    from gradwalk.api.settings import get_limits
+    from gradwalk.limits import Limits
+
+    app = client.app
+    # room for 5 of the 31 entries of 41 parameters: every 7th would be 0, 7, 14, 21, 28 and the last, 6
+    app.dependency_overrides[get_limits] = lambda: Limits(max_parameter_history=41 * 5 + 40)
+    try:
+        body = post(client, steps=30, parameter_history=True).json()
+        assert body["parameter_steps"] == [0, 8, 16, 24, 30]  # every 8th, plus the last
+        assert len(body["parameter_history"]) == 5 and all(len(p) == 41 for p in body["parameter_history"])
+        assert body["parameter_history"][-1] == [p["data"] for p in body["parameters"]]
+        app.dependency_overrides[get_limits] = lambda: Limits(max_parameter_history=41 * 31)
+        full = post(client, steps=30, parameter_history=True).json()
+        assert full["parameter_steps"] == list(range(31))
+        assert [full["parameter_history"][k] for k in body["parameter_steps"]] == body["parameter_history"]
+        app.dependency_overrides[get_limits] = lambda: Limits(max_parameter_history=41)  # not even first and last
+        assert post(client, steps=30, parameter_history=True).json()["parameter_steps"] == []
+    finally:
+        app.dependency_overrides.pop(get_limits, None)
+
+
+def test_the_parameter_history_streams_too(client: TestClient) -> None:
+    spec = {**SEEDS_EXAMPLE, "parameter_history": True}
+    with client.stream("POST", "/api/v1/mlp", json=spec, headers={"accept": "application/x-ndjson"}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+        lines = [orjson.loads(line) for line in r.iter_lines() if line]
+    result = lines[-1]
+    assert result["event"] == "result"
+    plain = client.post("/api/v1/mlp", json=spec).json()
+    assert result["parameter_steps"] == plain["parameter_steps"] == list(range(SEEDS_EXAMPLE["steps"] + 1))
+    assert result["parameter_history"] == plain["parameter_history"]

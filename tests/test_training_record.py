@@ -5,12 +5,14 @@ returns, put into a gradwalk.nn.MLP and evaluated one `Value` at a time."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
 import pytest
 
 from gradwalk import fresh_tape
+from gradwalk.limits import Limits
 from gradwalk.nn import MLP
 from gradwalk.training import Cancelled, MLPSpec, boundary, fit, resolve, train
 
@@ -222,3 +224,27 @@ def test_extreme_numbers_leave_no_float_non_finite(extreme: float, loss: str, la
     )
     assert body["boundary"] is not None and body["holdout"] is not None
     assert all(math.isfinite(x) for x in _floats(body))
+
+
+def test_recorded_steps_thin_to_the_cap() -> None:
+    from gradwalk.training import recorded_steps
+
+    assert recorded_steps(10, 5, 55) == list(range(11))  # all 11 entries fit
+    assert recorded_steps(10, 5, 30) == [0, 2, 4, 6, 8, 10]  # 6 fit: every 2nd
+    assert recorded_steps(10, 5, 20) == [0, 4, 8, 10]  # 4 fit: every 3rd is 0, 3, 6, 9, 10 (5); every 4th and the last
+    assert recorded_steps(10, 5, 10) == [0, 10] and recorded_steps(10, 5, 9) == []  # not even the first and last
+    assert recorded_steps(0, 5, 5) == [0] and recorded_steps(0, 5, 4) == []
+    for steps, params, cap in ((10_000, 41, 100_000), (500, 1210, 100_000), (7, 3, 20)):
+        chosen = recorded_steps(steps, params, cap)
+        assert chosen[0] == 0 and chosen[-1] == steps and len(chosen) * params <= cap
+        gaps = {b - a for a, b in itertools.pairwise(chosen[:-1])}
+        assert len(gaps) <= 1  # one stride m, then the last
+
+
+def test_fit_records_the_parameters_of_the_steps_asked() -> None:
+    p = resolve(MLPSpec(**MOONS, parameter_history=True), Limits(max_parameter_history=4 * 105))
+    assert p.parameter_steps == [0, 14, 28, 40]  # 105 parameters: room for 4 of 41 entries
+    rec = fit(p)
+    assert len(rec.parameter_history) == 4 and rec.parameter_history[-1] == rec.parameters
+    assert rec.parameter_history[0] == p.parameters
+    assert resolve(MLPSpec(**MOONS)).parameter_steps is None and fit(resolve(MLPSpec(**MOONS))).parameter_history == []

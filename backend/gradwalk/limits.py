@@ -21,6 +21,7 @@ class Limits:
     max_samples: int = 10_000  # MLP samples
     max_steps: int = 10_000  # MLP SGD steps
     max_boundary_resolution: int = 200  # grid points per axis of an MLP's decision boundary
+    max_parameter_history: int = 100_000  # MLP parameter_history: floats recorded over the steps (then thinned)
     dot_max_nodes: int = 1_500  # drawn boxes above which the layered layout replaces Graphviz dot
     dot_timeout_seconds: float = 10.0  # one run of a Graphviz binary
     layout_cache_size: int = 128  # layouts kept, keyed by graph structure

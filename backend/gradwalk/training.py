@@ -10,7 +10,9 @@ matrices (`gradwalk.vectorised`, the scalar engine's numbers to rounding); only 
 returned, the forward and backward pass at the final parameters, is built from `Value`s
 on the caller's tape and traced (`gradwalk.trace`). `scalar_sgd` is the same training on
 the scalar engine, kept as the reference the vectorised path is tested against.
-`history[k]` is the loss over the training samples after k updates (steps + 1 entries).
+`history[k]` is the loss over the training samples after k updates (steps + 1 entries);
+with `parameter_history`, `parameter_history[i]` is the parameters of entry `parameter_steps[i]`
+(the graph rebuilt from them with steps=0 has the loss `history[parameter_steps[i]]`).
 Every limit (steps, samples, graph nodes, training work, boundary grid) is checked from
 the spec alone, before anything is computed. `train(..., on_progress=, should_stop=)`
 reports each history entry and stops (raising `Cancelled`) when asked.
@@ -78,6 +80,7 @@ class MLPSpec:
     holdout: float = 0.0  # fraction of the samples held out of training, drawn with the seed
     graph_samples: int | None = None  # samples in the returned graph; None: all that fit max_nodes
     boundary_resolution: int = 50  # grid points per axis of the decision boundary (nin = 2)
+    parameter_history: bool = False  # also return the parameters after each step (thinned to max_parameter_history)
 
 
 @dataclass
@@ -103,6 +106,7 @@ class Problem:
     graph_samples: int = 0  # the first graph_samples training samples make the returned graph
     boundary_resolution: int = 50
     accuracy: str | None = None  # how accuracy is counted: "class", "onehot", "sign"; None: not classification
+    parameter_steps: list[int] | None = None  # the history entries whose parameters are returned; None: not asked
 
     def learning_rate_at(self, step: int) -> float:
         """The learning rate of update `step` (0-based): constant, or linear from learning_rate to learning_rate_end."""
@@ -291,6 +295,9 @@ def resolve(spec: MLPSpec, limits: Limits | None = None) -> Problem:
     else:
         params = initial_values(nin, layers, spec.init, spec.seed)
     batch_seed = spec.seed if spec.seed is not None else random.SystemRandom().randrange(2**32)
+    if not isinstance(spec.parameter_history, bool):
+        raise SpecError(f"parameter_history must be true or false, got {spec.parameter_history!r}")
+    recorded = recorded_steps(steps, count, limits.max_parameter_history) if spec.parameter_history else None
     return Problem(
         nin,
         layers,
@@ -311,7 +318,20 @@ def resolve(spec: MLPSpec, limits: Limits | None = None) -> Problem:
         graph_samples=graph_samples,
         boundary_resolution=resolution,
         accuracy=_accuracy_kind(loss, layers[-1], targets),
+        parameter_steps=recorded,
     )
+
+
+def recorded_steps(steps: int, parameters: int, cap: int) -> list[int]:
+    """The history entries (0 .. steps) whose parameters `parameter_history` returns, at most `cap` floats in all.
+
+    Every entry when they fit; past the cap every m-th one (0, m, 2m, ...) plus the last, with
+    the smallest m that fits; [] when not even the first and the last fit."""
+    room = cap // max(1, parameters)  # entries that fit under the cap
+    for m in range(1, steps + 1):
+        if steps // m + 1 + (steps % m != 0) <= room:
+            return [*range(0, steps, m), steps]
+    return [0] if steps == 0 and room >= 1 else []
 
 
 def _accuracy_kind(loss: str, outputs: int, targets: Sequence[Any]) -> str | None:
@@ -501,6 +521,7 @@ class Fit:
     grad_norms: list[list[float]]  # per layer: mean |grad| of its parameters in the update from each entry
     holdout_history: list[float]  # the data loss of the held-out samples (no L2 term)
     holdout_accuracy: list[float] | None
+    parameter_history: list[list[float]] = field(default_factory=list)  # the entries p.parameter_steps names
 
 
 def fit(
@@ -516,13 +537,14 @@ def fit(
     `on_progress(k, loss)` is called with each history entry as it is known (k = 0 ..
     steps); `should_stop()` is asked before each update, and True raises `Cancelled`;
     `on_parameters(k, flat)`, when given, gets the parameters of entry k (`boundary(p, flat)`
-    draws them)."""
+    draws them); `parameter_history` holds those of the entries `p.parameter_steps` names."""
     net = vectorised.Net.from_flat(p.nin, p.layers, p.parameters, p.activation, p.output_activation)
     x = np.asarray(p.inputs, dtype=np.float64)
     t = vectorised.Targets.of(p.loss, p.targets)
     hx = np.asarray(p.holdout_inputs, dtype=np.float64).reshape(-1, p.nin)
     ht = vectorised.Targets.of(p.loss, p.holdout_targets) if p.holdout_inputs else None
     rec = Fit([], [], [] if p.accuracy else None, [[] for _ in p.layers], [], [] if (p.accuracy and ht) else None)
+    wanted = frozenset(p.parameter_steps or ())
 
     def entry(k: int, rows: list[int] | None) -> list[Any]:
         """Record history entry k; return the gradient update k + 1 uses (of the batch `rows`; None: all)."""
@@ -549,6 +571,8 @@ def fit(
             on_progress(k, loss)
         # the request's deadline, and for a streaming client the loss before update k + 1
         progress.tick(k + 1, loss) if k < p.steps else progress.tick()
+        if k in wanted:
+            rec.parameter_history.append(net.flat().tolist())
         if on_parameters is not None:
             on_parameters(k, [float(v) for v in net.flat()])
         return grads
@@ -707,6 +731,11 @@ def train(
         if p.holdout_inputs
         else None
     )
+    if p.parameter_steps is None:
+        result["parameter_steps"] = result["parameter_history"] = None
+    else:
+        result["parameter_steps"] = list(p.parameter_steps)
+        result["parameter_history"] = [[_num(v) for v in flat] for flat in rec.parameter_history]
     notes = list(training_warnings(history, p.learning_rate))
     if not everything:
         notes.append(

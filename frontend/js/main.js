@@ -37,7 +37,9 @@ const app = {
   graph: null,
   explainer: null,
   examples: [],
-  mlpSpec: null, // the spec of the last MLP run (the slider re-runs it with fewer steps)
+  mlpSpec: null, // the spec of the last MLP training
+  mlpRecord: null, // its recorded parameters {steps, parameters}: the slider rebuilds a step's graph from them
+  mlpTicket: 0, // counts MLP requests: an answer overtaken by a newer request is not shown
   byMode: {}, // mode -> { graph, view }: switching modes brings back that mode's last graph
 };
 
@@ -56,7 +58,7 @@ const program = new ProgramPanel({
   onSnapshot: (k) => showSnapshot(k),
   onNode: (i) => { views.graphView.focus(app.graph.nodes[i].id); views.inspect(i); },
 });
-const form = new MlpForm($('#mlp-form'), { onSlide: (k) => runMlp({ steps: k, keepHistory: true }) });
+const form = new MlpForm($('#mlp-form'), { onSlide: (k) => showMlpStep(k) });
 const training = new TrainingPanel({
   form,
   latest: () => ({ spec: app.mlpSpec, result: app.mlpResult }),
@@ -135,24 +137,31 @@ async function run({ pos = null, viewName = null } = {}) {
   }
 }
 
-async function runMlp({ pos = null, viewName = null, steps = null, keepHistory = false } = {}) {
+async function runMlp({ pos = null, viewName = null } = {}) {
   let spec;
   try {
-    spec = keepHistory && app.mlpSpec ? { ...app.mlpSpec, steps } : form.getSpec();
+    spec = form.getSpec();
   } catch (err) {
     if (err instanceof FormError) return showError(err.message);
     throw err;
   }
+  app.mlpTicket++; // a step's graph still on its way is not shown over this training
+  const sliderWas = form.slider.disabled;
+  form.slider.disabled = true; // the old record's steps, until this training brings its own
+  let trained = false;
   setBusy(true);
-  const live = keepHistory ? null : training.startLive(spec);
+  const live = training.startLive(spec);
   try {
-    const graph = live ? await api.mlpStream(spec, live) : await api.mlp(spec);
-    if (!keepHistory) {
-      app.mlpSpec = spec;
-      app.mlpResult = graph;
-      form.setHistory(graph.history || [], undefined, graph.accuracy);
-      training.show(graph, spec); // not awaited: the boundary's points may take a fetch
-    }
+    // the parameters after each step come too (thinned by the server past its cap): the slider needs no training
+    const graph = await api.mlpStream(spec.steps > 0 ? { ...spec, parameter_history: true } : spec, live);
+    app.mlpRecord = { steps: graph.parameter_steps || [], parameters: graph.parameter_history || [] };
+    delete graph.parameter_steps; // kept once, here: not in the graph the page exports
+    delete graph.parameter_history;
+    app.mlpSpec = spec;
+    app.mlpResult = graph;
+    trained = true;
+    form.setHistory(graph.history || [], undefined, graph.accuracy, app.mlpRecord.steps);
+    training.show(graph, spec); // not awaited: the boundary's points may take a fetch
     $('#train-panel').hidden = false;
     load(graph, { pos, viewName: viewName || app.byMode.mlp?.view });
     training.flagNeurons(app.mlpResult);
@@ -162,8 +171,43 @@ async function runMlp({ pos = null, viewName = null, steps = null, keepHistory =
     showError(err.message);
     markStale(true);
   } finally {
+    if (!trained) form.slider.disabled = sliderWas;
     setBusy(false);
-    live?.done();
+    live.done();
+  }
+}
+
+/**
+ * The graph at training step `step` (a recorded one, else the nearest recorded before it):
+ * the trained spec with that step's recorded parameters and no steps, the same seed and data,
+ * so the same samples give the loss the history has there. Nothing is trained again.
+ */
+async function showMlpStep(step) {
+  const rec = app.mlpRecord;
+  if (!app.mlpSpec || !rec?.steps.length) return;
+  let i = rec.steps.length - 1;
+  while (i > 0 && rec.steps[i] > step) i--;
+  const ticket = ++app.mlpTicket; // an older move's answer is not shown over this one
+  clearError();
+  if (rec.parameters[i].some((v) => typeof v !== 'number')) { // "NaN", "Infinity": training diverged
+    setBusy(false);
+    markStale(true); // the graph is another step's
+    return showError(`After ${rec.steps[i]} updates the parameters are not finite (training diverged): that step has no graph.`);
+  }
+  const spec = { ...app.mlpSpec, initial_parameters: rec.parameters[i], steps: 0 };
+  setBusy(true);
+  try {
+    const graph = await api.mlp(spec);
+    if (ticket !== app.mlpTicket) return; // a later move (or a training) came first
+    load(graph, { viewName: app.byMode.mlp?.view });
+    training.flagNeurons(app.mlpResult);
+  } catch (err) {
+    if (ticket !== app.mlpTicket) return;
+    if (!(err instanceof api.ApiError)) throw err;
+    showError(err.message);
+    markStale(true);
+  } finally {
+    if (ticket === app.mlpTicket) setBusy(false);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The MLP form (layers, activations, loss, dataset preset or pasted samples, learning rate,
  * steps, seed, initialisation, L2 penalty), pre-filled with the lecture's 3-4-4-1 network and its four samples, and the
- * loss-history chart (inline SVG) with a slider over training steps.
+ * loss-history chart (inline SVG) with a slider over the training steps recorded.
  */
 import { fmt } from './format.js';
 import { lineChart } from './studio.js';
@@ -61,12 +61,13 @@ export class MlpForm {
     this.sliderOut = root.querySelector('.train-step-out');
     this.history = null;
     this.accuracy = null;
+    this.recorded = null; // the steps the slider offers (their parameters were recorded)
     this.presets = new Map(); // dataset name -> its summary (suggested spec, samples, nin)
     this.initialParameters = null; // a loaded net's parameters, until the form is edited
     root.querySelector('#loss-log').addEventListener('change', () => this.drawChart());
     root.addEventListener('input', (ev) => { if (ev.target.name !== 'train-step') this.initialParameters = null; });
     this.slider.addEventListener('input', () => this.drawChart());
-    this.slider.addEventListener('change', () => onSlide(Number(this.slider.value)));
+    this.slider.addEventListener('change', () => onSlide(this.step()));
     this.f('dataset').addEventListener('change', () => this.pickPreset());
     this.setSpec(DEFAULT_SPEC);
   }
@@ -164,10 +165,9 @@ export class MlpForm {
     spec.holdout = optional('holdout', (v) => parseNumber(v, 'held out')) ?? 0;
     if (spec.holdout < 0 || spec.holdout >= 1) throw new FormError(`held out: a fraction from 0 up to (not including) 1, not ${spec.holdout}`);
     spec.graph_samples = optional('graph_samples', () => int('graph_samples', 1));
-    if (this.initialParameters) { // a loaded net: its own parameters, not a seed's
-      spec.initial_parameters = this.initialParameters;
-      delete spec.seed;
-    }
+    // a loaded net: its own parameters, not the seed's; the seed stays, as it draws the
+    // dataset's samples (moons' noise) and the held-out split the net's loss is over
+    if (this.initialParameters) spec.initial_parameters = this.initialParameters;
     const ds = this.f('dataset').value;
     if (ds) {
       spec.dataset = ds;
@@ -182,14 +182,30 @@ export class MlpForm {
     return spec;
   }
 
-  /** Show a training run's loss history (and accuracy); the slider spans its steps. */
-  setHistory(history, at, accuracy = null) {
+  /**
+   * Show a training run's loss history (and accuracy). The slider offers the steps whose
+   * parameters were recorded (`recorded`, ascending; the server's parameter_steps): moving
+   * it shows that step's graph, rebuilt from them. No record: the slider only shows the end.
+   */
+  setHistory(history, at, accuracy = null, recorded = null) {
     this.history = history.map(Number);
     this.accuracy = accuracy ? accuracy.map(Number) : null;
-    this.slider.max = String(Math.max(0, history.length - 1));
-    this.slider.value = String(at ?? history.length - 1);
-    this.slider.disabled = history.length < 2;
+    this.recorded = recorded?.length ? recorded.map(Number) : [this.history.length - 1];
+    const last = this.recorded.length - 1;
+    const i = at === undefined ? last : this.recorded.indexOf(at);
+    this.slider.max = String(last);
+    this.slider.value = String(i < 0 ? last : i);
+    this.slider.disabled = this.recorded.length < 2;
+    const thinned = this.recorded.length < this.history.length && this.recorded.length > 1;
+    this.slider.title = this.slider.disabled && this.history.length > 1
+      ? 'Only the last step has a graph here: the parameters of the others were not recorded (too many for the server, or no server)'
+      : thinned ? `${this.recorded.length} of ${this.history.length} steps recorded (one every ${this.recorded[1]} and the last)` : '';
     this.drawChart();
+  }
+
+  /** The training step the slider is at (a recorded one). */
+  step() {
+    return this.recorded ? this.recorded[Number(this.slider.value)] ?? 0 : 0;
   }
 
   drawChart() {
@@ -198,10 +214,11 @@ export class MlpForm {
       this.chart.replaceChildren();
       return;
     }
-    const k = Number(this.slider.value);
+    const k = this.step();
     const log = this.root.querySelector('#loss-log').checked;
     lineChart(this.chart, [{ name: 'loss', values: h, colour: 'var(--accent)' }], { log, cursor: k, lo: 0, title: log ? 'loss (log)' : 'loss' });
     const acc = this.accuracy?.[k];
+    this.sliderOut.dataset.step = String(k);
     this.sliderOut.textContent = `after ${k} update${k === 1 ? '' : 's'}: loss ${fmt(h[k])}${acc != null ? ` · accuracy ${(100 * acc).toFixed(1)} %` : ''}`;
   }
 }

@@ -167,14 +167,16 @@ export function netFile(spec, result) {
   return { gradwalk: 'mlp', version: 1, spec, parameters, loss: Number(result.loss) };
 }
 
-/** A net file -> the spec that rebuilds it (its parameters as initial_parameters, no training). */
+/**
+ * A net file -> the spec that rebuilds it (its parameters as initial_parameters, no training).
+ * The seed stays: the parameters win over it, but it draws a dataset's samples (moons' noise)
+ * and the held-out split, so without it the net would be reloaded onto other samples.
+ */
 export function specFromNetFile(file) {
   if (!file || file.gradwalk !== 'mlp' || !file.spec || !Array.isArray(file.parameters)) {
     throw new Error('not a gradwalk net file (it needs "gradwalk": "mlp", "spec" and "parameters")');
   }
-  const spec = { ...file.spec, initial_parameters: file.parameters, steps: 0 };
-  delete spec.seed;
-  return spec;
+  return { ...file.spec, initial_parameters: file.parameters, steps: 0 };
 }
 
 export { SVGNS };

@@ -105,3 +105,120 @@ def test_the_neuron_view_lists_samples_in_their_order(page) -> None:  # type: ig
     )
     inputs = [label for label, _ in sorted(boxes, key=lambda b: b[1]) if label[1].isdigit() and ".x" in label]
     assert inputs == [f"s{s}.x{k}" for s in range(4) for k in range(3)]
+
+
+def mlp_posts(page) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    """Every POST /api/v1/mlp body the page sends from now on (appended as they go)."""
+    bodies: list[dict] = []  # type: ignore[type-arg]
+
+    def seen(r) -> None:  # type: ignore[no-untyped-def]
+        if r.method == "POST" and r.url.endswith("/api/v1/mlp"):
+            bodies.append(json.loads(r.post_data or "{}"))
+
+    page.on("request", seen)
+    return bodies
+
+
+def slide(page, index: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Move the step slider to its `index`-th position; the answer that redrew the graph."""
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/mlp") and r.request.method == "POST") as info:
+        page.fill('[name="train-step"]', str(index))  # sets the value and fires input and change
+    page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled")
+    return info.value.json()  # type: ignore[no-any-return]
+
+
+def shown_losses(page) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The loss the slider's label gives for its step (the history's) and the one the graph's loss box shows."""
+    label = page.inner_text(".train-step-out").rsplit("loss ", 1)[1].split(" · ")[0]
+    return label, page.text_content('[data-group="loss"] .sub') or ""
+
+
+def test_the_step_slider_shows_a_recorded_step_without_training(page) -> None:  # type: ignore[no-untyped-def]
+    posts = mlp_posts(page)
+    open_mlp(page)  # the lecture's net: 20 steps on its 4 samples, every step recorded
+    assert posts[-1]["parameter_history"] is True and posts[-1]["steps"] == 20
+    trained = page.request.post("/api/v1/mlp", data=posts[-1]).json()  # the same training: seed 42
+    assert trained["parameter_steps"] == list(range(21))
+    history, recorded = trained["history"], trained["parameter_history"]
+    before = len(posts)
+    for k in (5, 0, 13):
+        body = slide(page, k)
+        sent = posts[-1]
+        assert sent["steps"] == 0 and sent["initial_parameters"] == recorded[k] and sent["seed"] == 42
+        assert abs(body["loss"] - history[k]) <= 1e-12 * max(1.0, abs(history[k]))
+        assert page.get_attribute(".train-step-out", "data-step") == str(k)
+        label, box = shown_losses(page)
+        assert box == f"loss {label}", (k, label, box)  # the graph is step k's
+    assert shown_losses(page)[0] != page.inner_text(tid("train-summary")).split("final loss ")[1].split(" ")[0]
+    assert len(posts) == before + 3 and all(p["steps"] == 0 for p in posts[before:])  # no training after a move
+    assert page.console_errors == []
+
+
+def test_a_thinned_record_offers_only_its_steps(page) -> None:  # type: ignore[no-untyped-def]
+    posts = mlp_posts(page)
+    open_mlp(page)
+    page.fill('[name="steps"]', "5000")  # 5,001 x 41 numbers, over max_parameter_history (100,000)
+    train(page)
+    # every 3rd step and the last fit: 0, 3, ..., 4998, 5000, 1,668 positions
+    assert page.get_attribute('[name="train-step"]', "max") == "1667"
+    assert page.get_attribute(".train-step-out", "data-step") == "5000"
+    before = len(posts)
+    slide(page, 1)
+    assert page.get_attribute(".train-step-out", "data-step") == "3"
+    assert page.inner_text(".train-step-out").startswith("after 3 updates: loss ")
+    label, box = shown_losses(page)
+    assert box == f"loss {label}"
+    slide(page, 1666)
+    assert page.get_attribute(".train-step-out", "data-step") == "4998"
+    assert len(posts) == before + 2 and all(p["steps"] == 0 for p in posts[before:])
+    assert page.console_errors == []
+
+
+def test_a_net_on_seeded_samples_reloads_onto_the_same_ones(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """moons' noise and the held-out split come from the seed: a loaded net keeps it, so its loss is the same."""
+    open_mlp(page)
+    page.select_option('[name="dataset"]', "moons")
+    page.fill('[name="steps"]', "20")
+    page.fill('[name="seed"]', "3")
+    page.fill('[name="holdout"]', "0.2")
+    train(page)
+    summary = page.inner_text(tid("train-summary"))
+    assert "held out" in summary and "80 samples" in summary
+    with page.expect_download() as info:
+        page.click(tid("net-download"))
+    path = tmp_path / "moons-net.json"
+    info.value.save_as(path)
+    saved = json.loads(path.read_text())
+    assert saved["spec"]["seed"] == 3
+    page.fill('[name="seed"]', "7")  # change the form: the file must bring its own samples back
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/mlp") and r.method == "POST") as req:
+        page.set_input_files(tid("net-file"), str(path))
+    sent = json.loads(req.value.post_data or "{}")
+    assert sent["seed"] == 3 and sent["steps"] == 0 and sent["initial_parameters"] == saved["parameters"]
+    page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled", timeout=60_000)
+    assert page.input_value('[name="seed"]') == "3"
+    assert page.inner_text(tid("train-summary")) == summary  # loss, accuracy, held out: the same samples
+    with page.expect_download() as again:
+        page.click(tid("net-download"))
+    path2 = tmp_path / "moons-net2.json"
+    again.value.save_as(path2)
+    reloaded = json.loads(path2.read_text())
+    assert reloaded["loss"] == saved["loss"] and reloaded["parameters"] == saved["parameters"]
+
+
+def test_a_diverged_step_says_so_and_sends_nothing(page) -> None:  # type: ignore[no-untyped-def]
+    posts = mlp_posts(page)
+    open_mlp(page)
+    page.select_option('[name="activation"]', "linear")
+    page.select_option('[name="output_activation"]', "linear")
+    page.fill('[name="learning_rate"]', "1")
+    page.fill('[name="steps"]', "40")
+    train(page)  # the loss is NaN after 4 updates, the parameters from 5 on
+    before = len(posts)
+    page.fill('[name="train-step"]', "10")
+    page.wait_for_selector(f"{tid('error')}:not([hidden])")
+    assert "not finite (training diverged)" in page.inner_text(tid("error"))
+    assert len(posts) == before and not page.is_disabled(tid("run"))
+    body = slide(page, 2)  # a finite step draws again
+    assert page.is_hidden(tid("error")) and body["loss"] > 1e30
+    assert len(posts) == before + 1 and posts[-1]["steps"] == 0

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_samples: int = _D.max_samples
     max_steps: int = _D.max_steps
     max_boundary_resolution: int = _D.max_boundary_resolution
+    max_parameter_history: int = _D.max_parameter_history
     dot_max_nodes: int = _D.dot_max_nodes
     dot_timeout_seconds: float = _D.dot_timeout_seconds
     layout_cache_size: int = _D.layout_cache_size

@@ -145,6 +145,13 @@ class MLPRequest(StrictModel):
     boundary_resolution: int = Field(
         50, ge=2, description="Grid points per axis of the decision boundary (2-D inputs).", examples=[50]
     )
+    parameter_history: bool = Field(
+        False,
+        description="Also return the parameters after each step: parameter_history[i] (a flat list, as"
+        " initial_parameters) is those of history entry parameter_steps[i], so steps=0 with them as"
+        " initial_parameters (and the same seed and data) rebuilds that step's graph and loss. Over"
+        " max_parameter_history floats in all, every m-th step plus the last is kept.",
+    )
     layout: bool = Field(False, description='Also compute node positions ("layout" in the response).')
 
     def to_input(self) -> pipeline.MLPSpec:
@@ -163,7 +170,8 @@ def mlp_graph(req: MLPRequest) -> dict[str, Any]:
     " returns the Graph JSON of the forward and backward pass at the final parameters, plus `loss`, `history` (the"
     " loss after k updates, steps + 1 entries), `accuracy` (per history entry, classification targets), `grad_norms`"
     " (per layer, mean |grad| per entry), `boundary` (2-D inputs: the output on a grid), `neurons` (dead and"
-    " saturated), `samples`, `holdout` and `parameters` (name, node id, data, grad in MLP.parameters() order)."
+    " saturated), `samples`, `holdout`, `parameters` (name, node id, data, grad in MLP.parameters() order) and,"
+    " asked with `parameter_history`, the parameters after each recorded step (`parameter_steps`)."
     " `warnings` says when the loss rose over training. Every node a neuron creates has the group"
     " `layer{i}/neuron{j}`; loss nodes `loss`; input leaves `input`. docs/api.md (MLP) says each field.",
     response_class=FastAPIResponse,
