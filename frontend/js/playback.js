@@ -59,17 +59,17 @@ export class Playback {
     if (!this.player) return;
     const from = this.player.pos;
     const to = this.player.stepTarget(from, d, this.by());
-    if (d > 0 && this.gate) {
-      // predict mode asks before each position it holds: a longer step stops just before it
-      for (let q = from + 1; q <= to; q++) {
-        if (!this.gate(q)) {
-          this.stop();
-          if (q - 1 > from) this.seek(q - 1);
-          return;
-        }
-      }
-    }
-    this.jump(to);
+    // predict mode asks before each position it holds: a longer step stops just before it
+    const { to: reach, held } = d > 0 ? this.advance(from, to) : { to, held: false };
+    if (held && reach === from) return this.stop();
+    this.jump(reach);
+  }
+
+  /** How far a forward move from `from` to `to` may go: the gate (predict mode) holds it just before the first position it refuses. */
+  advance(from, to) {
+    let p = from;
+    while (p < to && (!this.gate || this.gate(p + 1))) p++;
+    return { to: p, held: p < to };
   }
 
   /** The step unit chosen in the dock ('node' when the graph offers no other). */
@@ -98,7 +98,7 @@ export class Playback {
     const p = this.player;
     if (!p) return;
     const by = this.by();
-    const unit = by === 'node' || p.pos === 0 ? '' : String(p.unitKey(p.pos, by)).slice(2);
+    const unit = p.unitName(p.pos, by);
     tid('step-label').textContent = unit ? `${p.label()} · ${by === 'line' ? `line ${unit}` : unit}` : p.label();
     this.scrubber.max = String(p.last);
     this.scrubber.value = String(p.pos);
@@ -124,15 +124,8 @@ export class Playback {
       owed = Math.min(owed + ((now - last) * Number(this.speedMenu.value)) / 1000, 4); // speed read each frame
       last = now;
       const from = this.player.pos;
-      let to = from;
-      let held = false; // predict mode asks before `to + 1`
-      while (owed >= 1 && to < this.player.last && !held) {
-        held = Boolean(this.gate) && !this.gate(to + 1);
-        if (!held) {
-          to++;
-          owed--;
-        }
-      }
+      const { to, held } = this.advance(from, Math.min(this.player.last, from + Math.floor(owed)));
+      owed -= to - from;
       if (to !== from) this.seek(to);
       if (held || this.player.atEnd()) return this.stop();
       this.timer = requestAnimationFrame(frame);

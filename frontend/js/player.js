@@ -205,10 +205,15 @@ export class Player {
    */
   unitKey(pos, by) {
     if (by === 'node' || pos <= 0) return pos;
+    return `${this.backStep(pos) < 0 ? 'forward' : 'backward'} ${this.unitName(pos, by)}`;
+  }
+
+  /** The name of the unit `pos` is in ('3' for line 3, 'layer2/neuron4', 'layer2'); '' stepping by node. */
+  unitName(pos, by) {
+    if (by === 'node' || pos <= 0) return '';
     const g = this.g;
     const k = this.backStep(pos);
-    const node = g.nodes[k < 0 ? g.forward[pos - 1] : g.stepNode[k]];
-    return `${k < 0 ? 'f' : 'b'}:${unitOf(node, by)}`;
+    return String(unitOf(g.nodes[k < 0 ? g.forward[pos - 1] : g.stepNode[k]], by));
   }
 
   /** Where one step `by` a unit lands from `pos`: the last position of the next unit (d > 0), or of the previous one. */
