@@ -97,7 +97,8 @@ export class TrainingPanel {
     const final = now === result;
     const panel = $('#train-panel');
     const head = tid('train-at');
-    head.textContent = final ? `Trained net: step ${last} of ${last}` : `Step ${step} of ${last}, not the trained net`;
+    head.textContent = !final ? `Step ${step} of ${last}, not the trained net`
+      : last ? `Trained net: step ${last} of ${last}` : 'The net as given: no training steps';
     head.title = final ? '' : `The summary, the boundary and the flags below are the net after ${step} updates; the charts show every step (the dashed line is ${step}). Move the slider to the end for the trained net.`;
     panel.classList.toggle('past', !final);
     const summary = $('#train-summary');
