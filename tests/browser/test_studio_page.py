@@ -220,9 +220,14 @@ def test_a_diverged_step_says_so_and_sends_nothing(page) -> None:  # type: ignor
     page.fill('[name="train-step"]', "10")
     page.wait_for_selector(f"{tid('error')}:not([hidden])")
     assert "not finite (training diverged)" in page.inner_text(tid("error"))
+    panel_at(page, 10)  # the panel does not go on showing another step's loss
+    assert page.inner_text(tid("train-at")) == "Step 10 of 40, not the trained net"
+    assert "not finite" in page.inner_text(tid("train-summary"))
     assert len(posts) == before and not page.is_disabled(tid("run"))
     body = slide(page, 2)  # a finite step draws again
     assert page.is_hidden(tid("error")) and body["loss"] > 1e30
+    panel_at(page, 2)
+    assert page.inner_text(tid("train-summary")).startswith("loss ")
     assert len(posts) == before + 1 and posts[-1]["steps"] == 0
 
 
@@ -272,6 +277,10 @@ def test_the_step_slider_shows_that_steps_boundary_and_summary(page) -> None:  #
     # the charts keep the whole history, their cursor at step 2
     assert page.locator("#grad-flow polyline").count() == 3 and page.locator("#grad-flow .cursor").count() == 1
     assert len(page.get_attribute("[data-testid=loss-chart] polyline", "points").split()) == 31  # type: ignore[union-attr]
+    with page.expect_download() as info:  # the training's answer is still the trained net's, not step 2's
+        page.click(tid("net-download"))
+    saved = json.loads(Path(info.value.path()).read_text())
+    assert saved["parameters"] == trained["parameter_history"][-1] and saved["loss"] == trained["loss"]
 
     slide(page, 30)  # back at the end: the trained net again
     panel_at(page, 30)
