@@ -47,7 +47,7 @@ const playback = new Playback({ onMove: (changed) => refresh(changed) });
 const views = new Views({
   onDraw: (name) => {
     if (app.byMode[app.mode]) app.byMode[app.mode].view = name;
-    if (app.mode === 'mlp') training.flagNeurons(app.mlpResult);
+    if (app.mode === 'mlp') training.flagNeurons(app.graph); // the step shown, not always the trained net
     refresh([]);
     saveState();
   },
@@ -192,6 +192,7 @@ async function showMlpStep(step) {
   if (rec.parameters[i].some((v) => typeof v !== 'number')) { // "NaN", "Infinity": training diverged
     setBusy(false);
     markStale(true); // the graph is another step's
+    training.show(app.mlpResult, app.mlpSpec, { step: rec.steps[i], answer: null });
     return showError(`After ${rec.steps[i]} updates the parameters are not finite (training diverged): that step has no graph.`);
   }
   const spec = { ...app.mlpSpec, initial_parameters: rec.parameters[i], steps: 0 };
@@ -200,7 +201,9 @@ async function showMlpStep(step) {
     const graph = await api.mlp(spec);
     if (ticket !== app.mlpTicket) return; // a later move (or a training) came first
     load(graph, { viewName: app.byMode.mlp?.view });
-    training.flagNeurons(app.mlpResult);
+    // the step's own boundary, loss and flags beside it; app.mlpResult keeps the whole training
+    training.show(app.mlpResult, app.mlpSpec, { step: rec.steps[i], answer: graph });
+    training.flagNeurons(graph);
   } catch (err) {
     if (ticket !== app.mlpTicket) return;
     if (!(err instanceof api.ApiError)) throw err;

@@ -72,10 +72,10 @@ export function lineChart(svg, series, { log = false, cursor = null, title = '',
   };
 }
 
-/** The gradient flow: per layer, the mean |grad| of its parameters at each step (log scale). */
-export function gradFlowChart(svg, gradNorms) {
+/** The gradient flow: per layer, the mean |grad| of its parameters at each step (log scale), a dashed line at `cursor`. */
+export function gradFlowChart(svg, gradNorms, cursor = null) {
   const series = gradNorms.map((values, k) => ({ name: `layer ${k + 1}`, values: values.map(Number), colour: LAYER_COLOURS[k % LAYER_COLOURS.length] }));
-  lineChart(svg, series, { log: true, title: 'mean |grad| per layer (log)' });
+  lineChart(svg, series, { log: true, cursor, title: 'mean |grad| per layer (log)' });
 }
 
 /**

@@ -13,6 +13,16 @@ import { drawBoundary, gradFlowChart, lineChart, netFile, parseCsv, specFromNetF
 const $ = (sel) => document.querySelector(sel);
 const tid = (id) => document.querySelector(`[data-testid="${id}"]`);
 
+/** Loss, accuracy, the held-out split and the samples of an MLP answer, in a line. */
+function summaryOf(result, final) {
+  const acc = result.accuracy?.[result.accuracy.length - 1];
+  const parts = [`${final ? 'final ' : ''}loss ${fmt(Number(result.loss))}`];
+  if (acc != null) parts.push(`accuracy ${(100 * acc).toFixed(1)} %`);
+  if (result.holdout?.accuracy != null) parts.push(`held out ${(100 * result.holdout.accuracy).toFixed(1)} %`);
+  if (result.samples) parts.push(`${result.samples.train} samples${result.samples.graph < result.samples.train ? `, graph of ${result.samples.graph}` : ''}`);
+  return parts.join(' · ');
+}
+
 const downloadText = (text, name, type) => download(new Blob([text], { type }), name);
 
 export class TrainingPanel {
@@ -23,6 +33,7 @@ export class TrainingPanel {
   constructor({ form, latest, run, showError, clearError }) {
     Object.assign(this, { form, latest, run, showError, clearError });
     this.presetSamples = null; // name -> dataset with samples: fetched once, when a boundary needs its points
+    this.shown = 0; // counts show() calls: a boundary still waiting for its points is not drawn over a later one
     tid('csv-file').addEventListener('change', (ev) => this.readFile(ev, (text) => this.loadCsv(text), 'CSV'));
     tid('net-file').addEventListener('change', (ev) => this.readFile(ev, (text) => this.loadNet(text), 'net file'));
     tid('csv-download').addEventListener('click', () => this.saveCsv());
@@ -71,30 +82,50 @@ export class TrainingPanel {
     return { inputs: d?.inputs || [], targets: d?.targets || [] };
   }
 
-  /** Beside the loss: accuracy, the held-out split, the boundary with the samples, the gradient flow. */
-  async show(result, spec) {
-    const acc = result.accuracy?.[result.accuracy.length - 1];
-    const parts = [`final loss ${fmt(Number(result.loss))}`];
-    if (acc != null) parts.push(`accuracy ${(100 * acc).toFixed(1)} %`);
-    if (result.holdout?.accuracy != null) parts.push(`held out ${(100 * result.holdout.accuracy).toFixed(1)} %`);
-    if (result.samples) parts.push(`${result.samples.train} samples${result.samples.graph < result.samples.train ? `, graph of ${result.samples.graph}` : ''}`);
-    $('#train-summary').textContent = parts.join(' · ');
-    if (result.grad_norms?.length) gradFlowChart($('#grad-flow'), result.grad_norms);
-    const canvas = $('#boundary');
-    canvas.hidden = !result.boundary;
-    if (result.boundary) {
-      const { inputs, targets } = await this.samplesOf(spec);
-      if (this.latest().result !== result) return; // a newer run came first
-      drawBoundary(canvas, result.boundary, inputs.map((input, k) => ({ input, target: Number(targets[k]) })));
-    }
-    const dead = result.neurons?.dead || [];
-    const sat = result.neurons?.saturated || [];
+  /**
+   * Beside the loss: accuracy, the held-out split, the boundary with the samples, the gradient
+   * flow, dead and saturated neurons. `at` {step, answer}: the slider's training step and the
+   * answer of the steps-0 request at its recorded parameters (answer null: they are not finite).
+   * The summary, boundary and flags are then that step's, told as "step k of N"; the gradient
+   * flow keeps `result`'s whole history, its cursor at k. `result` (the training) is not changed.
+   */
+  async show(result, spec, at = null) {
+    const token = ++this.shown; // a later call (another step, a new training) wins
+    const last = Math.max(0, (result.history?.length || 1) - 1);
+    const step = at ? at.step : last;
+    const now = at && step !== last ? at.answer : result; // the last step: the trained net itself
+    const final = now === result;
+    const panel = $('#train-panel');
+    const head = tid('train-at');
+    head.textContent = !final ? `Step ${step} of ${last}, not the trained net`
+      : last ? `Trained net: step ${last} of ${last}` : 'The net as given: no training steps';
+    head.title = final ? '' : `The summary, the boundary and the flags below are the net after ${step} updates; the charts show every step (the dashed line is ${step}). Move the slider to the end for the trained net.`;
+    panel.classList.toggle('past', !final);
+    const summary = $('#train-summary');
+    summary.textContent = now ? summaryOf(now, final) : 'the parameters are not finite here (training diverged): no loss, no boundary';
+    summary.dataset.loss = now ? String(now.loss) : '';
+    if (result.grad_norms?.length) gradFlowChart($('#grad-flow'), result.grad_norms, step);
+    const dead = now?.neurons?.dead || [];
+    const sat = now?.neurons?.saturated || [];
     $('#neuron-flags').textContent = [dead.length ? `dead (ReLU 0 on every sample): ${dead.join(', ')}` : '',
       sat.length ? `saturated (|tanh| > 0.99 on every sample): ${sat.join(', ')}` : ''].filter(Boolean).join(' · ');
+    const canvas = $('#boundary');
+    canvas.hidden = !now?.boundary;
+    if (now?.boundary) {
+      const { inputs, targets } = await this.samplesOf(spec); // fetched once: at once after the first
+      if (token !== this.shown) return;
+      drawBoundary(canvas, now.boundary, inputs.map((input, k) => ({ input, target: Number(targets[k]) })));
+    }
+    canvas.dataset.step = now?.boundary ? String(step) : '';
+    panel.dataset.step = String(step); // last: everything above is drawn
   }
 
-  /** Dead and saturated neurons marked on their boxes in the collapsed views. */
+  /** Dead and saturated neurons (of `result`, the graph shown) marked on their boxes in the collapsed views. */
   flagNeurons(result) {
+    for (const box of document.querySelectorAll('#graph [data-flag]')) {
+      box.classList.remove('dead', 'saturated');
+      delete box.dataset.flag;
+    }
     for (const [flag, ids] of [['dead', result?.neurons?.dead || []], ['saturated', result?.neurons?.saturated || []]]) {
       for (const id of ids) {
         const box = document.querySelector(`#graph [data-group="${CSS.escape(id)}"]`);

@@ -6,6 +6,7 @@ python (docs/python.png): seed 002's buggy cell pasted as a program, stepped to 
   node's closure, the inspector open on `a` with its failed check.
 
   .venv/bin/python -m tests.browser.screenshot [--scene python] [--width 1600 --height 900] [--out F]
+  (--scene studio --step K: the MLP studio with its slider at training step K)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main() -> None:
     ap.add_argument("--theme", choices=["light", "dark"], default="light")
     ap.add_argument("--scene", choices=list(SCENES), default="lecture")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--step", type=int, default=None, help="studio: the slider's training step (default: the last)")
     args = ap.parse_args()
     args.out = args.out or ROOT / "docs" / ("screenshot.png" if args.scene == "lecture" else f"{args.scene}.png")
     if args.scene == "phone":
@@ -41,7 +43,10 @@ def main() -> None:
             page.add_init_script(f"localStorage.setItem('gradwalk-theme', '{args.theme}')")
             page.goto(base + "/")
             page.wait_for_selector('[data-label="a"]')  # the app answers (the notebook scene needs none)
-            SCENES[args.scene](page)
+            if args.scene == "studio":
+                studio_scene(page, args.step)
+            else:
+                SCENES[args.scene](page)
             page.mouse.move(0, args.height - 1)  # no hover effects in the picture
             page.wait_for_timeout(300)
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -144,12 +149,18 @@ def predict_scene(page) -> None:  # type: ignore[no-untyped-def]
         raise SystemExit("predict mode gave no diagnosis: no screenshot taken")
 
 
-def studio_scene(page) -> None:  # type: ignore[no-untyped-def]
+def studio_scene(page, step: int | None = None) -> None:  # type: ignore[no-untyped-def]
     page.click('[data-testid="mode-mlp"]')
     page.wait_for_selector("#train-panel:not([hidden]) .chart polyline")
     page.select_option('[name="dataset"]', "moons")
     page.click('[data-testid="run"]')
     page.wait_for_selector("#boundary:not([hidden])[data-points='100']", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled", timeout=60_000)
+    if step is not None:  # every step of moons' 100 is recorded: the slider's index is the step
+        page.fill('[name="train-step"]', str(step))
+        shown = f"() => document.querySelector('#train-panel').dataset.step === '{step}'"
+        page.wait_for_function(shown, timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled", timeout=60_000)
     page.evaluate("document.querySelector('.side').scrollTop = document.querySelector('#train-panel').offsetTop - 60")
 
 

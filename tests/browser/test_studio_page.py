@@ -149,7 +149,9 @@ def test_the_step_slider_shows_a_recorded_step_without_training(page) -> None:  
         assert page.get_attribute(".train-step-out", "data-step") == str(k)
         label, box = shown_losses(page)
         assert box == f"loss {label}", (k, label, box)  # the graph is step k's
-    assert shown_losses(page)[0] != page.inner_text(tid("train-summary")).split("final loss ")[1].split(" ")[0]
+    panel_at(page, 13)  # the summary beside the boundary is step 13's too, and says so
+    assert page.inner_text(tid("train-summary")).startswith(f"loss {shown_losses(page)[0]} · ")
+    assert page.inner_text(tid("train-at")) == "Step 13 of 20, not the trained net"
     assert len(posts) == before + 3 and all(p["steps"] == 0 for p in posts[before:])  # no training after a move
     assert page.console_errors == []
 
@@ -218,7 +220,73 @@ def test_a_diverged_step_says_so_and_sends_nothing(page) -> None:  # type: ignor
     page.fill('[name="train-step"]', "10")
     page.wait_for_selector(f"{tid('error')}:not([hidden])")
     assert "not finite (training diverged)" in page.inner_text(tid("error"))
+    panel_at(page, 10)  # the panel does not go on showing another step's loss
+    assert page.inner_text(tid("train-at")) == "Step 10 of 40, not the trained net"
+    assert "not finite" in page.inner_text(tid("train-summary"))
     assert len(posts) == before and not page.is_disabled(tid("run"))
     body = slide(page, 2)  # a finite step draws again
     assert page.is_hidden(tid("error")) and body["loss"] > 1e30
+    panel_at(page, 2)
+    assert page.inner_text(tid("train-summary")).startswith("loss ")
     assert len(posts) == before + 1 and posts[-1]["steps"] == 0
+
+
+BOUNDARY_PIXELS = "() => document.querySelector('#boundary').toDataURL()"
+
+
+def panel_at(page, step: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the training panel (summary, boundary, flags) has been drawn for `step`."""
+    page.wait_for_function(f"() => document.querySelector('#train-panel').dataset.step === '{step}'")
+
+
+def test_the_step_slider_shows_that_steps_boundary_and_summary(page) -> None:  # type: ignore[no-untyped-def]
+    posts = mlp_posts(page)
+    open_mlp(page)
+    page.select_option('[name="dataset"]', "moons")
+    page.fill('[name="steps"]', "30")  # every step recorded (31 x 337 numbers)
+    train(page)
+    page.wait_for_selector("#boundary:not([hidden])[data-points='100']")
+    panel_at(page, 30)
+    trained = page.request.post("/api/v1/mlp", data=posts[-1]).json()  # the same training: seed and data
+    history = trained["history"]
+    assert trained["parameter_steps"] == list(range(31))
+    final_pixels = page.evaluate(BOUNDARY_PIXELS)
+    final_summary = page.inner_text(tid("train-summary"))
+    final_flags = page.inner_text("#neuron-flags")
+    assert page.inner_text(tid("train-at")) == "Trained net: step 30 of 30"
+    assert final_summary.startswith("final loss ") and page.get_attribute("#train-panel", "class") in (None, "")
+    assert page.get_attribute(tid("boundary"), "data-step") == "30"
+
+    body = slide(page, 2)
+    panel_at(page, 2)
+    assert posts[-1]["steps"] == 0 and body["boundary"] is not None
+    assert page.inner_text(tid("train-at")) == "Step 2 of 30, not the trained net"
+    assert "past" in (page.get_attribute("#train-panel", "class") or "")
+    assert page.get_attribute(tid("boundary"), "data-step") == "2"
+    assert page.evaluate(BOUNDARY_PIXELS) != final_pixels  # the heat map is step 2's
+    # the summary is step 2's: its loss is the history's there, as the slider's label says
+    loss = float(page.get_attribute(tid("train-summary"), "data-loss") or "nan")
+    assert abs(loss - history[2]) <= 1e-12 * max(1.0, abs(history[2]))
+    summary = page.inner_text(tid("train-summary"))
+    label = page.inner_text(".train-step-out").rsplit("loss ", 1)[1].split(" · ")[0]
+    assert summary.startswith(f"loss {label} · accuracy ") and summary != final_summary
+    flags = page.inner_text("#neuron-flags")
+    assert all(n in flags for n in body["neurons"]["dead"]) and ("dead" in flags) == bool(body["neurons"]["dead"])
+    flagged = page.eval_on_selector_all("#graph [data-flag='dead']", "els => els.map(e => e.dataset.group)")
+    assert sorted(flagged) == sorted(body["neurons"]["dead"])  # the step's own dead neurons, not the final ones
+    # the charts keep the whole history, their cursor at step 2
+    assert page.locator("#grad-flow polyline").count() == 3 and page.locator("#grad-flow .cursor").count() == 1
+    assert len(page.get_attribute("[data-testid=loss-chart] polyline", "points").split()) == 31  # type: ignore[union-attr]
+    with page.expect_download() as info:  # the training's answer is still the trained net's, not step 2's
+        page.click(tid("net-download"))
+    saved = json.loads(Path(info.value.path()).read_text())
+    assert saved["parameters"] == trained["parameter_history"][-1] and saved["loss"] == trained["loss"]
+
+    slide(page, 30)  # back at the end: the trained net again
+    panel_at(page, 30)
+    assert page.inner_text(tid("train-at")) == "Trained net: step 30 of 30"
+    assert page.inner_text(tid("train-summary")) == final_summary
+    assert page.inner_text("#neuron-flags") == final_flags
+    assert page.evaluate(BOUNDARY_PIXELS) == final_pixels
+    assert "past" not in (page.get_attribute("#train-panel", "class") or "")
+    assert page.console_errors == []
