@@ -3,7 +3,7 @@
  * readable scale. It shows the whole graph, a rectangle for what the stage shows and the
  * current step's node; a click or a drag there moves the view. GraphView (render.js) owns it.
  */
-const W = 220; // css px, the longer side
+export const W = 220; // css px, the longer side on a laptop's stage
 const PAD = 6;
 
 export class Overview {
@@ -38,14 +38,14 @@ export class Overview {
     this.canvas.addEventListener('wheel', (ev) => ev.stopPropagation(), { passive: true });
   }
 
-  /** A new view: its size in the minimap, and the picture of every box. */
-  load(view, g) {
+  /** A new view: its size in the minimap (`side` px at most, its longer side), and the picture of every box. */
+  load(view, g, side = W) {
     this.view = view;
     this.g = g;
     const vw = Math.max(1, view.width);
     const vh = Math.max(1, view.height);
     // long and thin graphs (a 500-line chain) stay thin, but never thinner than 36 px
-    const k = Math.min((W - 2 * PAD) / vw, (W - 2 * PAD) / vh);
+    const k = Math.min((side - 2 * PAD) / vw, (side - 2 * PAD) / vh);
     this.k = k;
     this.w = Math.round(Math.max(vw * k, 60) + 2 * PAD);
     this.h = Math.round(Math.max(vh * k, 36) + 2 * PAD);

@@ -9,7 +9,7 @@
  */
 import { fmt, fmtSmall } from './format.js';
 import { nodeName } from './names.js';
-import { Overview } from './overview.js';
+import { Overview, W as OVERVIEW_SIDE } from './overview.js';
 import { opFontSize, paintCanvas } from './canvas.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
@@ -149,9 +149,9 @@ export class GraphView {
     vp.setAttribute('class', 'viewport');
     if (this.big) this.drawBig(view, g, vp);
     else this.drawSvg(view, g, vp);
-    this.overview.load(view, g);
-    // A collapsed view is an overview: it opens whole, not at the readable scale.
-    this.fit({ readable: !grouped });
+    // the minimap takes at most a fifth of the stage's width and two fifths of its height
+    this.overview.load(view, g, Math.max(120, Math.min(OVERVIEW_SIDE, this.width / 5, (this.height * 2) / 5)));
+    this.fit();
   }
 
   drawSvg(view, g, vp) {
@@ -454,14 +454,13 @@ export class GraphView {
   ensureVisible(i) {
     const vn = this.boxOf(i);
     if (!vn) return;
-    const grouped = vn.kind === 'group';
     const sx = vn.x * this.scale + this.tx;
     const sy = vn.y * this.scale + this.ty;
     const mx = Math.min(60 + (vn.width * this.scale) / 2, this.width / 3);
     const my = Math.min(60, this.height / 3);
-    const readable = grouped || this.scale >= READABLE_SCALE - 1e-9;
+    const readable = this.scale >= READABLE_SCALE - 1e-9;
     if (readable && sx > mx && sx < this.width - mx && sy > my && sy < this.height - my) return;
-    if (!grouped && this.wholeScale() >= READABLE_SCALE) return this.fit(); // a small graph: show it whole again
+    if (this.wholeScale() >= READABLE_SCALE) return this.fit(); // a small graph: show it whole again
     if (!readable) this.scale = READABLE_SCALE;
     this.centerOn(vn.x, vn.y, true);
   }
@@ -486,15 +485,16 @@ export class GraphView {
 
   /** True when the view does not fit the stage at a readable scale: the overview shows where you are. */
   needsOverview() {
-    return Boolean(this.view) && !this.view.nodes.some((vn) => vn.kind === 'group') && this.wholeScale() < READABLE_SCALE;
+    return Boolean(this.view) && this.wholeScale() < READABLE_SCALE;
   }
 
   /**
-   * Show the whole graph, never below the readable scale in a full view: a graph too big for
-   * that opens on its output (where backward starts) at the readable scale, with the overview.
-   * A collapsed view (readable false) is an overview itself and is shown whole.
+   * Show the whole graph, never below the readable scale: a graph too big for that opens on its
+   * output (where backward starts) at the readable scale, with the overview (a 16-16-1 MLP's
+   * neuron view too: 16 boxes a column cannot be read whole on a laptop). `readable: false`
+   * shows it whole however small.
    */
-  fit({ readable = !this.view?.nodes.some((vn) => vn.kind === 'group') } = {}) {
+  fit({ readable = true } = {}) {
     if (!this.view) return;
     this.framing = { readable };
     const pad = 8;
@@ -513,7 +513,18 @@ export class GraphView {
     // Too tall to read whole: open on the output (a training loop's loss), where backward starts.
     if (out && h * this.scale > this.height - top - bottom) this.ty = top + (this.height - top - bottom) / 2 - out.y * this.scale;
     this.overview.show(this.needsOverview());
+    if (out && this.overview.on) this.clearOfOverview(out);
     this.apply();
+  }
+
+  /** Move the view left until box `vn` (the output) is not under the minimap in the bottom right corner. */
+  clearOfOverview(vn) {
+    const r = this.overview.canvas.getBoundingClientRect();
+    const stage = this.svg.getBoundingClientRect();
+    const [left, top] = [r.left - stage.left - 8, r.top - stage.top - 8];
+    const right = (vn.x + vn.width / 2) * this.scale + this.tx;
+    const bottom = (vn.y + vn.height / 2) * this.scale + this.ty;
+    if (r.width && right > left && bottom > top) this.tx -= right - left;
   }
 
   zoomBy(f, cx, cy) {

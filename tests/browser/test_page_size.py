@@ -11,7 +11,7 @@ import pytest
 
 from gradwalk.examples import EXAMPLES
 
-from .test_page import L_SOURCE, tid
+from .test_page import L_SOURCE, open_mlp, tid
 
 pytestmark = pytest.mark.browser
 
@@ -120,5 +120,44 @@ def test_the_2001_node_chain_opens_readable_with_an_overview_that_moves_the_view
             }"""
         )
         assert page.text_content('[data-label="x"] [data-field="grad"]') == f"{final:.4f}"
+    finally:
+        ctx.close()
+
+
+# Every group box of a collapsed view: its title's on-screen size, and whether the box is in
+# the stage and clear of the overview.
+GROUPS = """() => {
+  const vp = document.querySelector('#graph .viewport');
+  const s = new DOMMatrix(getComputedStyle(vp).transform).a;
+  const st = document.querySelector('.stage').getBoundingClientRect();
+  const ov = document.querySelector('[data-testid=overview]');
+  const o = ov && !ov.hidden ? ov.getBoundingClientRect() : null;
+  return [...document.querySelectorAll('#graph [data-group]')].map((el) => {
+    const r = el.getBoundingClientRect();
+    const under = o && r.right > o.left && r.left < o.right && r.bottom > o.top && r.top < o.bottom;
+    return { group: el.dataset.group, px: parseFloat(getComputedStyle(el.querySelector('text')).fontSize) * s,
+             inside: r.left >= st.left - 1 && r.right <= st.right + 1 && r.top >= st.top - 1
+                     && r.bottom <= st.bottom + 1 && !under };
+  });
+}"""
+
+
+def test_a_16_16_1_neuron_view_opens_readable_on_its_loss_at_1024x700(browser, base_url) -> None:  # type: ignore[no-untyped-def]
+    """16 boxes a column cannot be read whole on a laptop: the view opens at the readable scale on
+    the loss, clear of the overview, which shows the rest (it used to open whole, its text ~4 px)."""
+    ctx = browser.new_context(viewport={"width": 1024, "height": 700}, base_url=base_url)
+    page = ctx.new_page()
+    try:
+        open_mlp(page)
+        page.select_option('[name="dataset"]', "moons")
+        page.click(tid("run"))
+        page.wait_for_selector("#boundary:not([hidden])[data-points='100']", timeout=60_000)
+        page.wait_for_selector('#graph [data-group="layer2/neuron16"]')
+        groups = page.evaluate(GROUPS)
+        assert len(groups) >= 33
+        small = [(g["group"], round(g["px"], 1)) for g in groups if g["px"] < 10]
+        assert small == [], f"neuron box titles below 10 px on screen: {small}"
+        assert {"loss", "layer3/neuron1"} <= {g["group"] for g in groups if g["inside"]}
+        assert page.locator(tid("overview")).is_visible()
     finally:
         ctx.close()
