@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -35,21 +36,24 @@ def free_port() -> int:
 
 
 def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    """uvicorn serving gradwalk.api.main:app; returns once /healthz answers."""
+    """uvicorn serving gradwalk.api.main:app; returns once /healthz answers. Its log (stderr) goes
+    to a file, `server_log(proc)`: a pipe nobody reads would stall the server once full."""
     port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix=f"gradwalk-server-{port}-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "gradwalk.api.main:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    log.close()  # the server has its own descriptor
+    LOGS[proc.pid] = Path(log.name)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise RuntimeError(f"uvicorn exited early:\n{err}")
+            raise RuntimeError(f"uvicorn exited early:\n{server_log(proc)}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=1) as r:
                 if r.status == 200:
@@ -60,12 +64,23 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("uvicorn did not answer /healthz within 30 s")
 
 
+LOGS: dict[int, Path] = {}  # server pid -> its log file
+
+
+def server_log(proc: subprocess.Popen[bytes]) -> str:
+    """What the server has logged so far."""
+    return LOGS[proc.pid].read_text(errors="replace")
+
+
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    log = LOGS.pop(proc.pid, None)
+    if log is not None:
+        log.unlink(missing_ok=True)
 
 
 def launch(playwright):  # type: ignore[no-untyped-def]
@@ -75,12 +90,17 @@ def launch(playwright):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
+def server() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     proc, base = start_server()
     try:
-        yield base
+        yield proc, base
     finally:
         stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def base_url(server: tuple[subprocess.Popen[bytes], str]) -> str:
+    return server[1]
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,12 @@ with a Cancel that stops the server's work, samples through CSV, a trained net t
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
+from .conftest import server_log
 from .test_page import open_mlp, tid
 
 pytestmark = pytest.mark.browser
@@ -35,7 +37,7 @@ def test_picking_moons_fills_the_form_and_trains_to_the_boundary(page) -> None: 
     assert page.inner_text(tid("step-label")).startswith("backward")  # a trained net opens with its grads
 
 
-def test_cancel_stops_a_long_training(page) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_stops_a_long_training(page, server) -> None:  # type: ignore[no-untyped-def]
     open_mlp(page)
     page.select_option('[name="dataset"]', "digits")
     page.fill('[name="layers"]', "16, 10")
@@ -46,6 +48,11 @@ def test_cancel_stops_a_long_training(page) -> None:  # type: ignore[no-untyped-
     page.click(tid("cancel"))
     page.wait_for_selector(f"{tid('error')}:not([hidden])")
     assert "cancelled" in page.inner_text(tid("error"))
+    # the server says it stopped the training (its worker is killed and replaced)
+    deadline = time.monotonic() + 10
+    while "stopped an MLP training (streamed)" not in server_log(server[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "the client left before the reply" in server_log(server[0])
     # the server's worker is free again at once: a small network trains without waiting
     page.select_option('[name="dataset"]', "seeds")
     train(page)

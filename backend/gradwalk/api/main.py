@@ -9,6 +9,7 @@ with the wrong method a 405 with `Allow`.
 """
 
 import gc
+import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -52,7 +53,19 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         SANDBOX.stop()
 
 
+def log_to_stderr() -> None:
+    """The service's own lines (a training stopped because its client left, a worker's failure)
+    on stderr beside uvicorn's, from INFO up; Python alone would print only warnings and errors."""
+    log = logging.getLogger("gradwalk")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
 def create_app() -> FastAPI:
+    log_to_stderr()
     app = FastAPI(
         title="gradwalk",
         version=__version__,

@@ -110,6 +110,13 @@ class Body:
         return req.to_input(), req.layout
 
 
+def _describe(task: Task) -> str:
+    """A task in a log line: "an MLP training (streamed)", "an expression"."""
+    kind = "MLPSpec" if isinstance(task.request, Body) else type(task.request).__name__
+    what = {"Expression": "an expression", "MLPSpec": "an MLP training", "Program": "a Python program"}.get(kind, kind)
+    return what + (" (streamed)" if task.stream else "")
+
+
 class _BodyInvalid(Exception):
     def __init__(self, detail: list[dict[str, Any]]) -> None:
         super().__init__("invalid body")
@@ -381,7 +388,8 @@ class WorkerPool:
         finally:
             if w is None:
                 self._leave(ticket)  # gave up waiting: the next in line moves up
-        finished = False
+        finished = replied = False
+        started = time.monotonic()
         try:
             w.conn.send_bytes(pickle.dumps(task))
             while True:
@@ -390,6 +398,7 @@ class WorkerPool:
                 except queue.Empty:
                     now = time.monotonic()
                     if now > task.deadline + GRACE_SECONDS:  # the work did not stop itself: we stop it
+                        replied = True
                         yield ("reply", _limit_reply(time_limit_error(task.limits.time_seconds)))
                         return
                     if disconnected is not None and now >= next_check:
@@ -406,10 +415,11 @@ class WorkerPool:
                     yield message
                 elif message[0] == "reply":
                     _, reply, retire = message
-                    finished = not retire
+                    finished, replied = not retire, True
                     yield ("reply", reply)
                     return
                 else:  # the worker died under the task: its memory bound or the kernel's OOM killer
+                    replied = True
                     yield (
                         "reply",
                         error_reply(422, [{"msg": "the worker running the request stopped: it needed more"
@@ -417,6 +427,12 @@ class WorkerPool:
                     )  # fmt: skip
                     return
         finally:
+            if not replied:  # the client left (Cancel, a closed tab): the work is stopped, and says so
+                log.info(
+                    "stopped %s after %.1f s: the client left before the reply",
+                    _describe(task),
+                    time.monotonic() - started,
+                )
             if finished:
                 self._give_back(w)
             else:
