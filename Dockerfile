@@ -10,10 +10,11 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY backend ./backend
-# a regular (non-editable) install: the image runs the installed package, not the copied tree
-RUN pip install --no-cache-dir ".[server]" && rm -rf backend build
+# the page, which the package carries (backend/gradwalk/frontend is a symlink to it): the
+# server serves it and the standalone export (format html) inlines it
 COPY frontend ./frontend
-ENV GRADWALK_FRONTEND_DIR=/app/frontend
+# a regular (non-editable) install: the image runs the installed package, not the copied tree
+RUN pip install --no-cache-dir ".[server]" && rm -rf backend frontend build
 
 RUN useradd --create-home --uid 10001 gradwalk
 USER gradwalk

@@ -5,11 +5,15 @@ No Docker engine runs here, so the Dockerfile and compose file are read, and
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +30,9 @@ def test_dockerfile_compose_and_makefile_agree() -> None:
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M), "the image runs as a non-root user"
     assert f'"-m", "{SERVE}"' in dockerfile and f"SERVE  := {SERVE}" in makefile and "-m $(SERVE)" in makefile
     assert re.search(r'pip install --no-cache-dir "\.\[server\]"', dockerfile), "installed, not editable"
-    assert "-e " not in dockerfile and "GRADWALK_FRONTEND_DIR=/app/frontend" in dockerfile
+    assert "-e " not in dockerfile
+    # the page goes into the package, so it is copied before the install
+    assert dockerfile.index("COPY frontend ./frontend") < dockerfile.index('pip install --no-cache-dir ".[server]"')
     assert '"--host", "0.0.0.0", "--port", "8000"' in dockerfile and "EXPOSE 8000" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "127.0.0.1:8000/healthz" in dockerfile
     assert re.search(r"^    mem_limit: \d+[mg]$", compose, re.M), "compose bounds the container's memory"
@@ -89,3 +95,42 @@ def test_the_kubernetes_manifest_deploys_the_service_with_probes_and_limits() ->
     assert kinds["Service"]["spec"]["selector"] == labels == kinds["Deployment"]["spec"]["selector"]["matchLabels"]
     env = {e["name"]: e["value"] for e in container["env"]}
     assert int(env["GRADWALK_WORKERS"]) >= 1
+
+
+def test_an_installed_wheel_carries_the_page_and_writes_the_notebook_html(tmp_path: Path) -> None:
+    """`pip install gradwalk` (a wheel, not this checkout) must still draw gradwalk.show() and
+    gradwalk.to_html(): the page's files travel as package data (gradwalk/frontend)."""
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    src = tmp_path / "src"  # a copy, so the build leaves nothing in the checkout (build/, egg-info)
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("backend", "frontend"):  # symlinks kept: backend/gradwalk/frontend is ../../frontend
+        shutil.copytree(ROOT / name, src / name, symlinks=True, ignore=skip)
+    build = subprocess.run(
+        [*pip, "wheel", str(src), "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    (wheel,) = (tmp_path / "dist").glob("gradwalk-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    page = ROOT / "frontend"
+    for f in ["index.html", "css/app.css", *(f"js/{p.name}" for p in (page / "js").glob("*.js"))]:
+        assert f"gradwalk/frontend/{f}" in names, f
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheel)], capture_output=True, text=True
+    )
+    assert install.returncode == 0, install.stderr
+    out = tmp_path / "graph.html"
+    script = (
+        "import gradwalk; from gradwalk import Value\n"
+        f"assert gradwalk.__file__.startswith({str(site)!r}), gradwalk.__file__\n"
+        f"a = Value(2.0, label='a'); b = (a * a).tanh(); gradwalk.to_html(b, {str(out)!r})\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(site)},
+                         capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    html = out.read_text()
+    assert "__gw['main']" in html and '"a"' in html

@@ -22,7 +22,9 @@ from typing import Any
 
 import orjson
 
-FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
+# The page's files: gradwalk/frontend is a symlink to the checkout's frontend/, and an installed
+# wheel holds a copy (package data), so gradwalk.show() works from `pip install` too.
+FRONTEND_DIR = (Path(__file__).parent / "frontend").resolve()
 
 Json = dict[str, Any]
 
@@ -124,8 +126,8 @@ def page(state: Json, *, frontend: Path = FRONTEND_DIR) -> bytes:
     listing, "mode", "source" or "spec", "language", "pos", "view", "embed"} (docs/api.md)."""
     if not (frontend / "index.html").is_file():
         raise FileNotFoundError(
-            f"the page's files are not at {frontend}: the standalone page is built from a source checkout of "
-            "gradwalk (or its Docker image), where frontend/ sits beside backend/"
+            f"the page's files are not at {frontend}: gradwalk was installed without them (a wheel or"
+            " checkout carries them as gradwalk/frontend)"
         )
     html = (frontend / "index.html").read_text(encoding="utf-8")
     css = (frontend / "css" / "app.css").read_text(encoding="utf-8")

@@ -24,14 +24,13 @@ from pydantic import BaseModel
 
 from .. import __version__
 from ..programs.sandbox import POOL as SANDBOX
+from ..standalone import FRONTEND_DIR
 from . import docs, errors, headers
 from .common import start_pool
 from .routes import export, expression, health, mlp, python
 from .routes.mlp import MLPRequest
 from .settings import get_settings
 from .workers import POOL as WORKERS
-
-FRONTEND_DIR = Path(__file__).resolve().parents[3] / "frontend"  # the checkout's; the image sets frontend_dir
 
 
 @asynccontextmanager
@@ -86,7 +85,7 @@ def create_app() -> FastAPI:
     app.include_router(python.router)
     app.include_router(export.router)
     _document_bodies(app, [MLPRequest])
-    frontend = Path(get_settings().frontend_dir or FRONTEND_DIR)
+    frontend = Path(get_settings().frontend_dir or FRONTEND_DIR)  # the package's own copy by default
     if frontend.is_dir():
         install_frontend(app, frontend)
     app.add_middleware(headers.SecurityHeaders)

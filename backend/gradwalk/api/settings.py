@@ -66,7 +66,8 @@ class Settings(BaseSettings):
         default=4, description="Python programs run at once (sandbox worker processes); more wait for a free one."
     )
     frontend_dir: str | None = Field(
-        default=None, description="Folder of the page (index.html, css/, js/); default: the checkout's frontend/."
+        default=None,
+        description="Folder of the page (index.html, css/, js/); default: the one gradwalk is installed with.",
     )
 
     # HTTP: what `python -m gradwalk.api.serve` passes to uvicorn (docs/api.md, HTTP).
