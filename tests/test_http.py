@@ -4,6 +4,7 @@ under its own paths, security and cache headers everywhere, and the uvicorn sett
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,6 +174,40 @@ def test_the_page_folder_is_a_setting(tmp_path: Path, monkeypatch: pytest.Monkey
         other = TestClient(create_app())
         assert other.get("/").text == "<html>elsewhere</html>" and other.get("/js/x.js").status_code == 200
         assert other.get("/css/app.css").status_code == 404
+    finally:
+        monkeypatch.delenv("GRADWALK_FRONTEND_DIR")
+        get_settings.cache_clear()
+
+
+def test_assets_come_from_memory_with_etags_and_an_edited_file_is_served_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = tmp_path / "page"
+    (page / "js").mkdir(parents=True)
+    (page / "index.html").write_text("<html></html>")
+    (page / "js" / "x.js").write_text("export const a = 1;")
+    (tmp_path / "secret.txt").write_text("not an asset")
+    monkeypatch.setenv("GRADWALK_FRONTEND_DIR", str(page))
+    get_settings.cache_clear()
+    try:
+        other = TestClient(create_app())
+        first = other.get("/js/x.js")
+        assert first.text == "export const a = 1;" and "javascript" in first.headers["content-type"]
+        etag = first.headers["etag"]
+        again = other.get("/js/x.js", headers={"if-none-match": etag})
+        assert again.status_code == 304 and again.content == b""  # revalidated, not refetched
+        head = other.head("/js/x.js")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(first.content))
+        (page / "js" / "x.js").write_text("export const a = 22;")
+        os.utime(page / "js" / "x.js", ns=(time.time_ns(), time.time_ns() + 10**9))  # a new mtime, however coarse
+        edited = other.get("/js/x.js", headers={"if-none-match": etag})
+        assert edited.status_code == 200 and edited.text == "export const a = 22;" and edited.headers["etag"] != etag
+        for path in ("/js/..%2F..%2Fsecret.txt", "/js/nope.js", "/js/"):  # nothing outside the folder
+            _error(other.get(path), 404)
+        r = other.post("/js/x.js")
+        _error(r, 405)
+        assert r.headers["allow"] == "GET, HEAD"
     finally:
         monkeypatch.delenv("GRADWALK_FRONTEND_DIR")
         get_settings.cache_clear()

@@ -19,13 +19,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from .. import __version__
 from ..programs.sandbox import POOL as SANDBOX
 from ..standalone import FRONTEND_DIR
 from . import docs, errors, headers
+from .assets import Assets
 from .common import start_pool
 from .routes import export, expression, health, mlp, python
 from .routes.mlp import MLPRequest
@@ -113,7 +113,7 @@ def _document_bodies(app: FastAPI, models: list[type[BaseModel]]) -> None:
 def install_frontend(app: FastAPI, frontend: Path) -> None:
     """The page at `/` (and its top-level files by name), each asset folder at its own path."""
     for folder in sorted(p for p in frontend.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        app.mount(f"/{folder.name}", StaticFiles(directory=folder), name=f"frontend-{folder.name}")
+        app.mount(f"/{folder.name}", Assets(folder), name=f"frontend-{folder.name}")
     files = {p.name: p for p in frontend.iterdir() if p.is_file() and not p.name.startswith(".")}
     if "index.html" in files:
         files[""] = files["index.html"]
