@@ -312,6 +312,34 @@ def test_a_frozen_value_keeps_its_node(private_tape) -> None:
         gc.unfreeze()
 
 
+def test_a_tape_starts_from_the_freeze_count_last_seen_and_compaction_counts_afresh() -> None:
+    """A tape does not walk the frozen objects when it is made (1 ms each in the service): it takes
+    the count last seen. A gc.freeze() after that count only makes its tapes keep their nodes."""
+    import gc
+
+    from gradwalk.tape import FREEZES
+
+    FREEZES.note()
+    gc.freeze()
+    try:
+        with fresh_tape() as stale:  # made from the count before the freeze: it may hold frozen Values
+            a = Value(3.0)
+            _ = [Value(float(k)) * 2 for k in range(100)]
+            del _
+            stale.compact()
+            assert len(stale) > 100 and a.data == 3.0  # nothing dropped, nothing renumbered
+        FREEZES.note()  # what the service does after its own gc.freeze()
+        with fresh_tape() as fresh:
+            a = Value(3.0)
+            _ = [Value(float(k)) * 2 for k in range(100)]
+            del _
+            fresh.compact()
+            assert len(fresh) == 1 and a.data == 3.0
+    finally:
+        gc.unfreeze()
+        FREEZES.note()
+
+
 def test_values_of_two_threads_say_how_to_build_them() -> None:
     from concurrent.futures import ThreadPoolExecutor
 

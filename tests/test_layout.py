@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import math
 import shutil
+import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -257,6 +259,27 @@ def test_cache_hits_on_same_structure_with_new_numbers() -> None:
     relabelled = {**graph, "nodes": [{**graph["nodes"][0], "label": "renamed"}, *graph["nodes"][1:]]}
     other = compute_layout(relabelled, dot_max_nodes=0, dot_timeout=1.0)
     assert other is not first and CACHE.hits == hits + 1
+
+
+def test_threads_laying_out_the_same_structure_at_once_lay_it_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class runs the lecture example in the same second: one thread lays it out, the rest wait for it."""
+    import gradwalk.layout as layout_module
+
+    calls: list[int] = []
+    real = layout_module.layered_layout
+
+    def slow(drawing: Drawing) -> Any:
+        calls.append(1)
+        time.sleep(0.2)  # long enough for every thread to ask while it runs
+        return real(drawing)
+
+    monkeypatch.setattr(layout_module, "layered_layout", slow)
+    graph = mixed_graph(60, 5)
+    CACHE.clear()
+    with ThreadPoolExecutor(8) as pool:
+        layouts = list(pool.map(lambda _: compute_layout(graph, dot_max_nodes=0, dot_timeout=5.0), range(8)))
+    assert len(calls) == 1 and all(x is layouts[0] for x in layouts)
+    assert CACHE.misses == 1 and CACHE.hits == 7
 
 
 def test_cache_is_bounded() -> None:

@@ -43,6 +43,24 @@ COMPACT_MIN_DEFAULT = 1 << 18
 COMPACT_GROWTH = 8
 
 
+class FreezeCount:
+    """gc.get_freeze_count() as last seen. The call walks every frozen object (1 ms for the
+    service's 65,000), too dear for each tape a request makes: a tape starts from the count
+    last seen, and compaction, the one place that needs it, counts afresh and compares. A
+    count seen before a gc.freeze() only makes a tape keep its nodes (never renumber wrongly)."""
+
+    def __init__(self) -> None:
+        self.count = gc.get_freeze_count()
+
+    def note(self) -> int:
+        """Count again (after a gc.freeze(), so that tapes made from now on may compact)."""
+        self.count = gc.get_freeze_count()
+        return self.count
+
+
+FREEZES = FreezeCount()
+
+
 class Tape:
     """Append-only storage for one graph family; see the module docstring.
 
@@ -78,7 +96,7 @@ class Tape:
         self.current_group: str | None = None  # the group new nodes join (the last run's)
         self.compact_min = COMPACT_MIN if compact_min is None else compact_min
         self.compact_at = self.compact_min
-        self.freezes = gc.get_freeze_count()  # see compact(): frozen objects are out of gc's sight
+        self.freezes = FREEZES.count  # see compact(): frozen objects are out of gc's sight
         self.handles: weakref.WeakValueDictionary[int, Value] | None = None  # see handle()
         self.work: list[Any] = []  # backward's gradients while it runs, all None between runs
 
@@ -301,10 +319,10 @@ class Tape:
         """
         from .engine import Value
 
-        if gc.get_freeze_count() != self.freezes:
-            # gc.freeze() since this tape began may have frozen some of its Values, and
-            # gc.get_referrers cannot see frozen objects: renumbering would leave them stale.
-            # Keep every node instead (memory over correctness never).
+        if FREEZES.note() != self.freezes:
+            # gc.freeze() since this tape began (or since the count it was given) may have
+            # frozen some of its Values, and gc.get_referrers cannot see frozen objects:
+            # renumbering would leave them stale. Keep every node instead (memory over correctness never).
             self.compact_at *= 2
             return
         holders: list[Value] = [v for v in gc.get_referrers(self) if isinstance(v, Value)]

@@ -70,10 +70,16 @@ def _compute(graph: Json, dot_max_nodes: int, dot_timeout: float, cache_size: in
         CACHE.resize(cache_size)
     binary = dot_binary()
     key = structure_key(graph, dot_max_nodes, binary is not None)
-    hit = CACHE.get(key)
+    hit = CACHE.get_or_claim(key, wait=dot_timeout + 1.0)
     if hit is not None:
         return hit
+    try:
+        return _lay_out(graph, key, binary, dot_max_nodes, dot_timeout)
+    finally:
+        CACHE.release(key)  # (put has released it already when all went well)
 
+
+def _lay_out(graph: Json, key: str, binary: str | None, dot_max_nodes: int, dot_timeout: float) -> Json:
     drawings: dict[str, Drawing | None] = {
         "full": full_drawing(graph) if drawn_boxes(graph) <= FULL_VIEW_MAX_BOXES else None
     }

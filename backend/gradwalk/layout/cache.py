@@ -50,6 +50,7 @@ class LayoutCache:
         self._items: OrderedDict[str, tuple[Json, int]] = OrderedDict()
         self._weight = 0
         self._lock = threading.Lock()
+        self._pending: dict[str, threading.Event] = {}  # keys a thread is laying out now
         self.hits = 0
         self.misses = 0
 
@@ -68,7 +69,40 @@ class LayoutCache:
             self.hits += 1
             return item[0]
 
+    def get_or_claim(self, key: str, wait: float) -> Json | None:
+        """The cached layout; else None, and the caller lays it out and then calls `put` (or
+        `release`). When another thread is already laying out the same structure (a class running
+        the same example at once), wait for it, up to `wait` seconds, instead of repeating its work."""
+        while True:
+            with self._lock:
+                item = self._items.get(key)
+                if item is not None:
+                    self._items.move_to_end(key)
+                    self.hits += 1
+                    return item[0]
+                pending = self._pending.get(key)
+                if pending is None:
+                    self._pending[key] = threading.Event()
+                    self.misses += 1
+                    return None
+            if not pending.wait(wait):  # it is taking too long: lay it out here too
+                with self._lock:
+                    self.misses += 1
+                return None
+            # done (or given up): look again; it may have failed or been evicted already
+
+    def release(self, key: str) -> None:
+        """A claimed key that will not be put after all: the threads waiting for it go on."""
+        with self._lock:
+            event = self._pending.pop(key, None)
+        if event is not None:
+            event.set()
+
     def put(self, key: str, layout: Json, weight: int) -> None:
+        self._put(key, layout, weight)
+        self.release(key)
+
+    def _put(self, key: str, layout: Json, weight: int) -> None:
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
