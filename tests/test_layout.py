@@ -282,6 +282,25 @@ def test_threads_laying_out_the_same_structure_at_once_lay_it_out_once(monkeypat
     assert CACHE.misses == 1 and CACHE.hits == 7
 
 
+def test_the_examples_are_laid_out_when_the_server_starts() -> None:
+    """A class's first run of the lecture example is a cache hit, not a wait for Graphviz."""
+    import threading
+
+    from gradwalk.api.main import create_app
+    from gradwalk.examples import EXAMPLES
+
+    CACHE.clear()
+    with TestClient(create_app()) as started:
+        for t in threading.enumerate():
+            if t.name == "warm-layouts":
+                t.join(timeout=60)
+        hits = CACHE.hits
+        lecture = next(e for e in EXAMPLES if e.id == "lecture-L")
+        r = started.post("/api/v1/expression", json={"source": lecture.source, "layout": True})
+        assert r.status_code == 200 and r.json()["layout"]["views"]["full"]
+        assert CACHE.hits == hits + 1
+
+
 def test_cache_is_bounded() -> None:
     CACHE.clear()
     try:

@@ -11,6 +11,7 @@ with the wrong method a 405 with `Allow`.
 import gc
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from .assets import Assets
 from .common import start_pool
 from .routes import export, expression, health, mlp, python
 from .routes.mlp import MLPRequest
-from .settings import get_settings
+from .settings import get_limits, get_settings
 from .workers import POOL as WORKERS
 
 
@@ -47,6 +48,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # Heavy requests run in worker processes, Python programs in pydantic-monty's: both live as long as the app.
     start_pool()
     SANDBOX.start(get_settings().max_programs)
+    # The examples' layouts, ready before a class runs them all at once (a thread: start-up does not wait).
+    threading.Thread(target=expression.warm_layouts, args=(get_limits(),), name="warm-layouts", daemon=True).start()
     try:
         yield
     finally:
