@@ -30,7 +30,7 @@ from typing import Any
 from . import ops, standalone
 from .export import check_export_size, drawing
 from .language import SourceError, run
-from .layout import compute_layout
+from .layout import cached_layout, compute_layout
 from .limits import LimitError, Limits
 from .nudge import Nodes, check_fd_work, check_overrides, finite_differences, leaf_values, set_leaves
 from .paths import check_path_work, paths
@@ -183,6 +183,26 @@ class Job:
             if self.layout:
                 graph["layout"] = self._layout(graph)
             return graph
+
+    def run_cached(self) -> tuple[Json, bool]:
+        """The response dict, and whether it is whole: a layout the cache does not hold is left out,
+        for `add_layout` (Graphviz: seconds at worst) to add off the event loop. The page's small
+        expressions run here, on the loop, a thread hop cheaper when their picture is cached."""
+        with self._watched(None, None):
+            graph = self.graph()
+        if not self.layout:
+            return graph, True
+        hit = cached_layout(graph, dot_max_nodes=self.limits.dot_max_nodes)
+        if hit is None:
+            return graph, False
+        graph["layout"] = hit
+        return graph, True
+
+    def add_layout(self, graph: Json) -> Json:
+        """`graph` (from run_cached) with its layout."""
+        with self._watched(None, None):
+            graph["layout"] = self._layout(graph)
+        return graph
 
     def _layout(self, graph: Json) -> Json:
         return compute_layout(

@@ -26,7 +26,7 @@ from .dot import DotFailed, dot_binary, dot_layout
 from .layered import Placement, layered_layout
 from .views import Drawing, full_drawing, has_groups, layer_drawing, neuron_drawing
 
-__all__ = ["CACHE", "FULL_VIEW_MAX_BOXES", "compute_layout", "drawn_boxes"]
+__all__ = ["CACHE", "FULL_VIEW_MAX_BOXES", "cached_layout", "compute_layout", "drawn_boxes"]
 
 Json = dict[str, Any]
 
@@ -63,6 +63,11 @@ def compute_layout(graph: Json, *, dot_max_nodes: int, dot_timeout: float, cache
     """
     with _gc_paused():
         return _compute(graph, dot_max_nodes, dot_timeout, cache_size)
+
+
+def cached_layout(graph: Json, *, dot_max_nodes: int) -> Json | None:
+    """The layout compute_layout would return, when the cache holds it; else None, and no work done."""
+    return CACHE.get(structure_key(graph, dot_max_nodes, dot_binary() is not None))
 
 
 def _compute(graph: Json, dot_max_nodes: int, dot_timeout: float, cache_size: int | None) -> Json:

@@ -216,9 +216,11 @@ async def expression(req: ExpressionRequest, limits: LimitsDep, request: Request
     if len(req.source) <= SMALL_SOURCE:  # at most ~100 nodes: never queued behind the workers' big requests
         if not req.layout:  # the hop anywhere would cost more than the work
             return Response(dumps(pipeline.respond(req.to_input(), limits)), media_type="application/json")
-        # with a layout (Graphviz: a subprocess, the GIL released meanwhile), in a thread of the server's
-        body = await compute(_laid_out, req.to_input(), limits, limiter=_small_lane())
-        return Response(body, media_type="application/json")
+        job = pipeline.plan(req.to_input(), limits, layout=True)
+        graph, whole = job.run_cached()  # here, when the picture is cached (a class running an example)
+        if not whole:  # Graphviz (a subprocess, the GIL released meanwhile), in a thread of the server's
+            graph = await compute(job.add_layout, graph, limiter=_small_lane())
+        return Response(dumps(graph), media_type="application/json")
     return await worked(request, task_for(request, req.to_input(), limits, layout=req.layout))
 
 
