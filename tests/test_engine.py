@@ -335,6 +335,16 @@ def test_a_tape_starts_from_the_freeze_count_last_seen_and_compaction_counts_afr
             del _
             fresh.compact()
             assert len(fresh) == 1 and a.data == 3.0
+        frozen = [[k] for k in range(1000)]
+        gc.freeze()
+        FREEZES.note()
+        del frozen  # frozen objects that die lower the count: that is no freeze
+        with fresh_tape() as later:
+            a = Value(3.0)
+            _ = [Value(float(k)) * 2 for k in range(100)]
+            del _
+            later.compact()
+            assert len(later) == 1 and a.data == 3.0
     finally:
         gc.unfreeze()
         FREEZES.note()

@@ -46,8 +46,9 @@ COMPACT_GROWTH = 8
 class FreezeCount:
     """gc.get_freeze_count() as last seen. The call walks every frozen object (1 ms for the
     service's 65,000), too dear for each tape a request makes: a tape starts from the count
-    last seen, and compaction, the one place that needs it, counts afresh and compares. A
-    count seen before a gc.freeze() only makes a tape keep its nodes (never renumber wrongly)."""
+    last seen, and compaction, the one place that needs it, counts afresh: a higher count means
+    a gc.freeze() since (frozen objects that die lower it; only a freeze raises it). A count
+    seen before a freeze only makes a tape keep its nodes, never renumber around a frozen Value."""
 
     def __init__(self) -> None:
         self.count = gc.get_freeze_count()
@@ -319,10 +320,11 @@ class Tape:
         """
         from .engine import Value
 
-        if FREEZES.note() != self.freezes:
+        if FREEZES.note() > self.freezes:
             # gc.freeze() since this tape began (or since the count it was given) may have
             # frozen some of its Values, and gc.get_referrers cannot see frozen objects:
             # renumbering would leave them stale. Keep every node instead (memory over correctness never).
+            # (A lower count is frozen objects freed since: only a freeze adds to it.)
             self.compact_at *= 2
             return
         holders: list[Value] = [v for v in gc.get_referrers(self) if isinstance(v, Value)]
