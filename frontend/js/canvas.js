@@ -26,7 +26,8 @@ function trace(ctx, pts) {
   }
 }
 
-function arrow(ctx, pts, size) {
+/** A path's arrowhead: a triangle of side `size` at pts' last point, along its last segment. */
+export function arrow(ctx, pts, size) {
   const [x, y] = pts[pts.length - 1];
   const [px, py] = pts[pts.length - 2];
   const a = Math.atan2(y - py, x - px);

@@ -5,6 +5,7 @@
  * Export). Downloads only; nothing here changes the page.
  */
 import * as api from './api.js';
+import { arrow } from './canvas.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 
@@ -124,8 +125,22 @@ function paintShape(ctx, el, m, svg) {
     const dash = cs.strokeDasharray && cs.strokeDasharray !== 'none' ? cs.strokeDasharray.split(/[\s,]+/).map(parseFloat) : [];
     ctx.setLineDash(dash.filter((x) => !Number.isNaN(x)));
     ctx.stroke(path);
+    if (el.classList.contains('e')) arrowheadOf(ctx, el, cs.stroke);
   }
   ctx.restore();
+}
+
+/** An edge's arrowhead as the screen's marker draws it (10 layout units, the edge's colour). */
+function arrowheadOf(ctx, el, colour) {
+  const length = el.getTotalLength();
+  if (!(length > 1)) return;
+  const end = el.getPointAtLength(length);
+  const before = el.getPointAtLength(length - 1);
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  arrow(ctx, [[before.x, before.y], [end.x, end.y]], 10);
+  ctx.fillStyle = colour;
+  ctx.fill();
 }
 
 /** A record or one of its cells: background, border, rounded as on screen (screen coordinates). */
