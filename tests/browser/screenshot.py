@@ -123,6 +123,7 @@ def notebook_scene(page) -> None:  # type: ignore[no-untyped-def]
     scope: dict[str, object] = {}
     exec(NOTEBOOK_CODE.replace("gradwalk.show(o)", "cell = gradwalk.show(o)"), scope)  # the scene's own code
     cell = scope["cell"]._repr_html_()  # type: ignore[attr-defined]
+    page.goto("about:blank")  # a notebook's own origin: the app's CSP (no inline script) would bind the cell
     page.set_content(
         "<body style='font: 15px system-ui; margin: 24px; background: #fff'>"
         "<pre style='background: #f5f5f5; padding: 10px; border-radius: 6px'>"
