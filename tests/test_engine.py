@@ -312,42 +312,49 @@ def test_a_frozen_value_keeps_its_node(private_tape) -> None:
         gc.unfreeze()
 
 
-def test_a_tape_starts_from_the_freeze_count_last_seen_and_compaction_counts_afresh() -> None:
-    """A tape does not walk the frozen objects when it is made (1 ms each in the service): it takes
-    the count last seen. A gc.freeze() after that count only makes its tapes keep their nodes."""
+def test_compaction_between_passes_keeps_what_a_live_node_uses_under_dead_ones(private_tape) -> None:
+    """Compaction outside backward (a Value made past the threshold) marks from the newest live op
+    node down. With dead nodes above it, the marks were read off by that many places: the constant
+    of `c = a + 1.0` was dropped and c's operand renumbered to a, so a.grad came out 2, not 1."""
+    a = Value(3.0, label="a")
+    c = a * 2.0 + 1.0
+    _dead = [Value(float(k)) * 2 for k in range(100)]
+    del _dead
+    private_tape.compact()
+    assert len(private_tape) == 5 and [v.data for v in c.operands] == [6.0, 1.0]
+    c.backward()
+    assert a.grad == 2.0 and c.data == 7.0
+
+
+def test_a_tape_made_before_a_freeze_keeps_its_nodes_and_one_made_after_compacts() -> None:
+    """No freeze count (gc.get_freeze_count walks every frozen object, 1 ms a request in the service):
+    compaction asks whether gc can still see the tape itself. A freeze since the tape was made froze it."""
     import gc
 
-    from gradwalk.tape import FREEZES
+    def garbage() -> None:
+        _ = [Value(float(k)) * 2 for k in range(100)]
 
-    FREEZES.note()
-    gc.freeze()
-    try:
-        with fresh_tape() as stale:  # made from the count before the freeze: it may hold frozen Values
-            a = Value(3.0)
-            _ = [Value(float(k)) * 2 for k in range(100)]
-            del _
-            stale.compact()
-            assert len(stale) > 100 and a.data == 3.0  # nothing dropped, nothing renumbered
-        FREEZES.note()  # what the service does after its own gc.freeze()
-        with fresh_tape() as fresh:
-            a = Value(3.0)
-            _ = [Value(float(k)) * 2 for k in range(100)]
-            del _
-            fresh.compact()
-            assert len(fresh) == 1 and a.data == 3.0
-        frozen = [[k] for k in range(1000)]
+    with fresh_tape() as before:
+        a = Value(3.0)
+        c = a + 1.0
+        frozen = [[k] for k in range(10_000)]
         gc.freeze()
-        FREEZES.note()
-        del frozen  # frozen objects that die lower the count: that is no freeze
-        with fresh_tape() as later:
-            a = Value(3.0)
-            _ = [Value(float(k)) * 2 for k in range(100)]
-            del _
-            later.compact()
-            assert len(later) == 1 and a.data == 3.0
-    finally:
-        gc.unfreeze()
-        FREEZES.note()
+        try:
+            del frozen  # frozen objects that die lower the freeze count: it says nothing either way
+            garbage()
+            gc.freeze()  # a second freeze, fewer objects than the first: still a freeze
+            garbage()
+            before.compact()
+            assert len(before) > 300 and (a.data, c.data) == (3.0, 4.0)  # nothing dropped, nothing renumbered
+            with fresh_tape() as after:  # made after the freezes: none of its Values can be frozen
+                b = Value(3.0)
+                garbage()
+                after.compact()
+                assert len(after) == 1 and b.data == 3.0
+        finally:
+            gc.unfreeze()
+        before.compact()  # unfrozen: gc sees it again, and its Values
+        assert len(before) == 3 and (a.data, c.data) == (3.0, 4.0)
 
 
 def test_values_of_two_threads_say_how_to_build_them() -> None:

@@ -43,25 +43,6 @@ COMPACT_MIN_DEFAULT = 1 << 18
 COMPACT_GROWTH = 8
 
 
-class FreezeCount:
-    """gc.get_freeze_count() as last seen. The call walks every frozen object (1 ms for the
-    service's 65,000), too dear for each tape a request makes: a tape starts from the count
-    last seen, and compaction, the one place that needs it, counts afresh: a higher count means
-    a gc.freeze() since (frozen objects that die lower it; only a freeze raises it). A count
-    seen before a freeze only makes a tape keep its nodes, never renumber around a frozen Value."""
-
-    def __init__(self) -> None:
-        self.count = gc.get_freeze_count()
-
-    def note(self) -> int:
-        """Count again (after a gc.freeze(), so that tapes made from now on may compact)."""
-        self.count = gc.get_freeze_count()
-        return self.count
-
-
-FREEZES = FreezeCount()
-
-
 class Tape:
     """Append-only storage for one graph family; see the module docstring.
 
@@ -79,11 +60,11 @@ class Tape:
         "compact_min",
         "current_group",
         "data",
-        "freezes",
         "grad",
         "groups",
         "handles",
         "labels",
+        "marker",
         "rows",
         "work",
     )
@@ -97,7 +78,7 @@ class Tape:
         self.current_group: str | None = None  # the group new nodes join (the last run's)
         self.compact_min = COMPACT_MIN if compact_min is None else compact_min
         self.compact_at = self.compact_min
-        self.freezes = FREEZES.count  # see compact(): frozen objects are out of gc's sight
+        self.marker: list[None] = []  # held by the tape alone: compact() finds the tape through it
         self.handles: weakref.WeakValueDictionary[int, Value] | None = None  # see handle()
         self.work: list[Any] = []  # backward's gradients while it runs, all None between runs
 
@@ -320,14 +301,17 @@ class Tape:
         """
         from .engine import Value
 
-        if FREEZES.note() > self.freezes:
-            # gc.freeze() since this tape began (or since the count it was given) may have
-            # frozen some of its Values, and gc.get_referrers cannot see frozen objects:
-            # renumbering would leave them stale. Keep every node instead (memory over correctness never).
-            # (A lower count is frozen objects freed since: only a freeze adds to it.)
+        # One walk over the heap finds the live Values (the tape's referrers) and the tape itself
+        # (its marker's referrer). gc.get_referrers cannot see frozen objects, so a tape it cannot
+        # see was made before a gc.freeze(), which froze it and may have frozen Values of it too:
+        # renumbering would leave those stale. Such a tape keeps every node (memory over
+        # correctness never). One made after the last freeze holds no frozen Value: all of its
+        # Values are younger than it.
+        referrers = gc.get_referrers(self, self.marker)
+        if not any(r is self for r in referrers):
             self.compact_at *= 2
             return
-        holders: list[Value] = [v for v in gc.get_referrers(self) if isinstance(v, Value)]
+        holders: list[Value] = [v for v in referrers if isinstance(v, Value)]
         n = len(self.data)
         keep = self._reached(reached, holders) if reached is not None else None
         if keep is None:
@@ -401,7 +385,12 @@ class Tape:
         rows = reversed(table)
         skip = len(table) - ROW * (top + 1)
         next(islice(rows, skip, skip), None)
-        for i, kept, _, _, b, a, k in zip(range(top, -1, -1), reversed(keep), rows, rows, rows, rows, rows):
+        # keep from `top` down too (a live iterator: it reads the marks made below as it gets there);
+        # from the end, it paired node i with node i + (n - 1 - top) and dropped what live nodes use
+        kept_from_top = reversed(keep)
+        skip = len(keep) - (top + 1)
+        next(islice(kept_from_top, skip, skip), None)
+        for i, kept, _, _, b, a, k in zip(range(top, -1, -1), kept_from_top, rows, rows, rows, rows, rows):
             if kept:
                 if k >= OP_BASE:
                     keep[a] = 1

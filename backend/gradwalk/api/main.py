@@ -25,7 +25,6 @@ from pydantic import BaseModel
 from .. import __version__
 from ..programs.sandbox import POOL as SANDBOX
 from ..standalone import FRONTEND_DIR
-from ..tape import FREEZES
 from . import docs, errors, headers
 from .assets import Assets
 from .common import start_pool
@@ -41,7 +40,6 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # collector's sight so full collections stay short under load.
     gc.collect()
     gc.freeze()
-    FREEZES.note()  # tapes made from now on start from this count (see gradwalk.tape.FreezeCount)
     # Worker threads compute big graphs while the loop answers small requests: hand
     # the GIL over every 1 ms instead of 5 ms so /healthz and small requests stay quick.
     sys.setswitchinterval(0.001)
