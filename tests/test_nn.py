@@ -62,6 +62,12 @@ def test_a_neuron_appends_the_nodes_micrograds_sum_would() -> None:
         with pytest.raises(ValueError, match="different tapes"):
             n([Value(1.0), stranger])
         assert len(tape) == size + 3  # the Value(1.0), then the mul and add sum made before the stranger
+        # a generator of inputs, numbers among them: read once, as micrograd's zip reads it
+        n3 = Neuron(3, "linear", weights=[0.01, 0.02, 0.03], bias=0.1)
+        listed = n3([Value(1.0), 2, 4]).data
+        assert n3(v for v in [Value(1.0), 2, 4]).data == listed == 0.1 + 0.01 + 0.04 + 0.12
+        n3.w[1] = 0.25  # a number as a weight (micrograd's __rmul__ takes it): Python's sum, no stray nodes
+        assert n3([Value(1.0), Value(2.0), Value(4.0)]).data == 0.1 + 0.01 + 0.5 + 0.12
 
 
 def test_neuron_is_activation_of_weighted_sum_plus_bias() -> None:

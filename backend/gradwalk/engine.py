@@ -273,7 +273,7 @@ def weighted_sum(ws: Sequence[Value], xs: Sequence[object], b: Value) -> Value |
     start = n = len(data)
     acc, s = b._i, data[b._i]
     for w, v in zip(ws, xs):
-        if v.__class__ is not Value or v._tape is not tape or w._tape is not tape:
+        if v.__class__ is not Value or w.__class__ is not Value or v._tape is not tape or w._tape is not tape:
             del rows[ROW * start :], data[start:]
             return None
         i = w._i

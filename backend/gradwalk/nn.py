@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .engine import Value, weighted_sum
 from .ops import ACTIVATIONS
@@ -133,8 +133,9 @@ class Neuron(Module):
                 self.w = [leaf(w, "param") for w in weights]
                 self.b = leaf(bias, "param")
 
-    def __call__(self, x: Sequence[Value | Number]) -> Value:
+    def __call__(self, x: Iterable[Value | Number]) -> Value:
         b = self.b
+        x = x if isinstance(x, Sequence) else list(x)  # read twice when the fast path falls back
         with b._tape.group(self.name) if self.name else NO_GROUP:  # unnamed: training steps' throwaway tapes
             act = weighted_sum(self.w, x, b)  # the very nodes of the sum below, in one call: the hot loop
             if act is None:  # numbers among the inputs, or another tape: Python's own sum, to the letter
