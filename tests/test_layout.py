@@ -270,7 +270,7 @@ def test_threads_laying_out_the_same_structure_at_once_lay_it_out_once(monkeypat
 
     def slow(drawing: Drawing) -> Any:
         calls.append(1)
-        time.sleep(0.2)  # long enough for every thread to ask while it runs
+        time.sleep(0.5)  # long enough for every thread to ask while it runs
         return real(drawing)
 
     monkeypatch.setattr(layout_module, "layered_layout", slow)
@@ -280,6 +280,15 @@ def test_threads_laying_out_the_same_structure_at_once_lay_it_out_once(monkeypat
         layouts = list(pool.map(lambda _: compute_layout(graph, dot_max_nodes=0, dot_timeout=5.0), range(8)))
     assert len(calls) == 1 and all(x is layouts[0] for x in layouts)
     assert CACHE.misses == 1 and CACHE.hits == 7
+    calls.clear()
+    CACHE.clear()
+    try:  # a cache of size 0 keeps nothing, and still hands the one layout to every waiter
+        with ThreadPoolExecutor(8) as pool:
+            sized0 = list(pool.map(lambda _: compute_layout(graph, dot_max_nodes=0, dot_timeout=5.0, cache_size=0),
+                                   range(8)))  # fmt: skip
+        assert len(calls) == 1 and all(x is sized0[0] for x in sized0) and len(CACHE) == 0
+    finally:
+        CACHE.resize(128)
 
 
 def test_the_examples_are_laid_out_when_the_server_starts() -> None:

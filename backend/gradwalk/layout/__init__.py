@@ -60,9 +60,26 @@ def compute_layout(graph: Json, *, dot_max_nodes: int, dot_timeout: float, cache
     """The layout object for a Graph JSON dict; see the module docstring. Never raises for a valid graph.
 
     `cache_size` (optional, e.g. the `layout_cache_size` setting) resizes the shared cache.
+    Threads asking for the same structure at once share one layout (LayoutCache.get_or_claim);
+    they wait for it with the collector running, and only the one laying it out pauses it.
     """
-    with _gc_paused():
-        return _compute(graph, dot_max_nodes, dot_timeout, cache_size)
+    if cache_size is not None and cache_size != CACHE.size:
+        CACHE.resize(cache_size)
+    binary = dot_binary()
+    key = structure_key(graph, dot_max_nodes, binary is not None)
+    hit, claim = CACHE.get_or_claim(key)
+    if hit is not None:
+        return hit
+    layout = None
+    try:
+        with _gc_paused():
+            layout, weight = _lay_out(graph, binary, dot_max_nodes, dot_timeout)
+    finally:
+        if claim is not None:  # (None: the thread that held it failed; this one laid it out alone)
+            CACHE.finish(claim, layout, weight if layout is not None else 1)
+        elif layout is not None:
+            CACHE.put(key, layout, weight)
+    return layout
 
 
 def cached_layout(graph: Json, *, dot_max_nodes: int) -> Json | None:
@@ -70,21 +87,8 @@ def cached_layout(graph: Json, *, dot_max_nodes: int) -> Json | None:
     return CACHE.get(structure_key(graph, dot_max_nodes, dot_binary() is not None))
 
 
-def _compute(graph: Json, dot_max_nodes: int, dot_timeout: float, cache_size: int | None) -> Json:
-    if cache_size is not None and cache_size != CACHE.size:
-        CACHE.resize(cache_size)
-    binary = dot_binary()
-    key = structure_key(graph, dot_max_nodes, binary is not None)
-    hit = CACHE.get_or_claim(key, wait=dot_timeout + 1.0)
-    if hit is not None:
-        return hit
-    try:
-        return _lay_out(graph, key, binary, dot_max_nodes, dot_timeout)
-    finally:
-        CACHE.release(key)  # (put has released it already when all went well)
-
-
-def _lay_out(graph: Json, key: str, binary: str | None, dot_max_nodes: int, dot_timeout: float) -> Json:
+def _lay_out(graph: Json, binary: str | None, dot_max_nodes: int, dot_timeout: float) -> tuple[Json, int]:
+    """The layout and its weight for the cache (its drawn boxes)."""
     drawings: dict[str, Drawing | None] = {
         "full": full_drawing(graph) if drawn_boxes(graph) <= FULL_VIEW_MAX_BOXES else None
     }
@@ -114,9 +118,7 @@ def _lay_out(graph: Json, key: str, binary: str | None, dot_max_nodes: int, dot_
     for name, d in drawings.items():
         p = placed[name]
         views[name] = None if d is None or p is None else _view(d, p)
-    layout = {"engine": engine, "views": views}
-    CACHE.put(key, layout, max(total, 1))
-    return layout
+    return {"engine": engine, "views": views}, max(total, 1)
 
 
 def _view(d: Drawing, p: Placement) -> Json:

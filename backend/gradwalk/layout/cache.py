@@ -41,6 +41,17 @@ def structure_key(graph: Json, *extra: object) -> str:
     return h.hexdigest()
 
 
+class Claim:
+    """One thread's layout in progress, which others with the same structure wait for."""
+
+    __slots__ = ("done", "key", "layout")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.done = threading.Event()
+        self.layout: Json | None = None
+
+
 class LayoutCache:
     """A thread-safe LRU of layout objects, bounded by count and by total weight."""
 
@@ -50,7 +61,7 @@ class LayoutCache:
         self._items: OrderedDict[str, tuple[Json, int]] = OrderedDict()
         self._weight = 0
         self._lock = threading.Lock()
-        self._pending: dict[str, threading.Event] = {}  # keys a thread is laying out now
+        self._pending: dict[str, Claim] = {}  # structures a thread is laying out now
         self.hits = 0
         self.misses = 0
 
@@ -69,38 +80,43 @@ class LayoutCache:
             self.hits += 1
             return item[0]
 
-    def get_or_claim(self, key: str, wait: float) -> Json | None:
-        """The cached layout; else None, and the caller lays it out and then calls `put` (or
-        `release`). When another thread is already laying out the same structure (a class running
-        the same example at once), wait for it, up to `wait` seconds, instead of repeating its work."""
-        while True:
-            with self._lock:
-                item = self._items.get(key)
-                if item is not None:
-                    self._items.move_to_end(key)
-                    self.hits += 1
-                    return item[0]
-                pending = self._pending.get(key)
-                if pending is None:
-                    self._pending[key] = threading.Event()
-                    self.misses += 1
-                    return None
-            if not pending.wait(wait):  # it is taking too long: lay it out here too
-                with self._lock:
-                    self.misses += 1
-                return None
-            # done (or given up): look again; it may have failed or been evicted already
-
-    def release(self, key: str) -> None:
-        """A claimed key that will not be put after all: the threads waiting for it go on."""
+    def get_or_claim(self, key: str) -> tuple[Json | None, Claim | None]:
+        """(the cached layout, None); or (None, a claim): the caller lays it out and then calls
+        `finish(claim, layout)`, in a `finally` (layout None when it failed). When another thread
+        already holds the claim on this structure (a class running the same example at once),
+        wait for it and share its layout instead of repeating its work: (its layout, None), or
+        (None, None) when it failed, and the caller lays it out alone."""
         with self._lock:
-            event = self._pending.pop(key, None)
-        if event is not None:
-            event.set()
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return item[0], None
+            claim = self._pending.get(key)
+            if claim is None:
+                claim = self._pending[key] = Claim(key)
+                self.misses += 1
+                return None, claim
+        claim.done.wait()  # the holder finishes in a `finally`: its layout is bounded by dot's timeout
+        with self._lock:
+            if claim.layout is not None:
+                self.hits += 1
+            else:
+                self.misses += 1
+        return claim.layout, None
+
+    def finish(self, claim: Claim, layout: Json | None, weight: int = 1) -> None:
+        """End `claim`: cache `layout` (unless None) and hand it to the threads waiting on it."""
+        if layout is not None:
+            self._put(claim.key, layout, weight)
+        with self._lock:
+            if self._pending.get(claim.key) is claim:
+                del self._pending[claim.key]
+        claim.layout = layout
+        claim.done.set()
 
     def put(self, key: str, layout: Json, weight: int) -> None:
         self._put(key, layout, weight)
-        self.release(key)
 
     def _put(self, key: str, layout: Json, weight: int) -> None:
         with self._lock:
