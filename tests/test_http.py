@@ -203,7 +203,11 @@ def test_assets_come_from_memory_with_etags_and_an_edited_file_is_served_at_once
         os.utime(page / "js" / "x.js", ns=(time.time_ns(), time.time_ns() + 10**9))  # a new mtime, however coarse
         edited = other.get("/js/x.js", headers={"if-none-match": etag})
         assert edited.status_code == 200 and edited.text == "export const a = 22;" and edited.headers["etag"] != etag
-        for path in ("/js/..%2F..%2Fsecret.txt", "/js/nope.js", "/js/"):  # nothing outside the folder
+        for spelling in ("/js/./x.js", "/js/y/../x.js", "/js//x.js"):  # one file, one cache entry
+            assert other.get(spelling).text == "export const a = 22;"
+        (js,) = [r.app for r in other.app.routes if getattr(r, "path", "") == "/js"]  # type: ignore[attr-defined]
+        assert len(js.cache) == 1
+        for path in ("/js/..%2F..%2Fsecret.txt", "/js/nope.js", "/js/", "/js/x%00.js"):  # nothing outside the folder
             _error(other.get(path), 404)
         r = other.post("/js/x.js")
         _error(r, 405)

@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 
 class Asset(NamedTuple):
-    mtime_ns: int
+    version: tuple[int, int]  # (mtime in ns, size): a write within the clock's tick still changes the size
     body: bytes
     etag: str
     media_type: str
@@ -31,28 +31,29 @@ class Assets:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder.resolve()
-        self.cache: dict[str, Asset] = {}
+        self.cache: dict[Path, Asset] = {}  # by the file's real path: one entry per file, however it is spelled
 
     def lookup(self, name: str) -> Asset | None:
-        path = (self.folder / name).resolve()
-        if not path.is_relative_to(self.folder):  # `..` out of the folder
-            return None
         try:
-            mtime = os.stat(path).st_mtime_ns
-        except OSError:
-            return None
-        asset = self.cache.get(name)
-        if asset is None or asset.mtime_ns != mtime:
-            if not path.is_file():
+            path = (self.folder / name).resolve()
+            if not path.is_relative_to(self.folder) or not path.is_file():  # `..` out of the folder, a folder
                 return None
+            st = os.stat(path)
+        except (OSError, ValueError):  # ValueError: a NUL in the name
+            return None
+        version = (st.st_mtime_ns, st.st_size)
+        asset = self.cache.get(path)
+        if asset is None or asset.version != version:
             body = path.read_bytes()
             media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if media_type.startswith("text/") or media_type in ("application/javascript", "text/javascript"):
                 media_type += "; charset=utf-8"
-            asset = self.cache[name] = Asset(mtime, body, f'"{hashlib.md5(body).hexdigest()}"', media_type)
+            asset = self.cache[path] = Asset(version, body, f'"{hashlib.md5(body).hexdigest()}"', media_type)
         return asset
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # a websocket to an asset folder
+            raise HTTPException(404)
         if scope["method"] not in ("GET", "HEAD"):
             raise HTTPException(405, headers={"Allow": "GET, HEAD"})
         root, path = scope.get("root_path", ""), scope["path"]
