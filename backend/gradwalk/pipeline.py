@@ -184,11 +184,12 @@ class Job:
                 graph["layout"] = self._layout(graph)
             return graph
 
-    def run_cached(self) -> tuple[Json, bool]:
+    def run_cached(self, deadline: float | None = None) -> tuple[Json, bool]:
         """The response dict, and whether it is whole: a layout the cache does not hold is left out,
-        for `add_layout` (Graphviz: seconds at worst) to add off the event loop. The page's small
-        expressions run here, on the loop, a thread hop cheaper when their picture is cached."""
-        with self._watched(None, None):
+        for `add_layout` (Graphviz: seconds at worst) to add off the event loop, by the same
+        `deadline`. The page's small expressions run here, on the loop, a thread hop cheaper when
+        their picture is cached."""
+        with self._watched(deadline, None):
             graph = self.graph()
         if not self.layout:
             return graph, True
@@ -198,9 +199,9 @@ class Job:
         graph["layout"] = hit
         return graph, True
 
-    def add_layout(self, graph: Json) -> Json:
+    def add_layout(self, graph: Json, deadline: float | None = None) -> Json:
         """`graph` (from run_cached) with its layout."""
-        with self._watched(None, None):
+        with self._watched(deadline, None):
             graph["layout"] = self._layout(graph)
         return graph
 

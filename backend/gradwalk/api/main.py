@@ -64,6 +64,7 @@ def log_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
+        log.propagate = False  # a root handler (basicConfig, a --log-config) would print each line twice
 
 
 def create_app() -> FastAPI:

@@ -32,6 +32,7 @@ import pickle
 import queue
 import resource
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -427,12 +428,13 @@ class WorkerPool:
                     )  # fmt: skip
                     return
         finally:
-            if not replied:  # the client left (Cancel, a closed tab): the work is stopped, and says so
-                log.info(
-                    "stopped %s after %.1f s: the client left before the reply",
-                    _describe(task),
-                    time.monotonic() - started,
-                )
+            if not replied:  # stopped mid-work, and the log says why
+                why = sys.exc_info()[1]
+                took = time.monotonic() - started
+                if why is None or isinstance(why, (Disconnected, GeneratorExit, anyio.get_cancelled_exc_class())):
+                    log.info("stopped %s after %.1f s: the client left before the reply", _describe(task), took)
+                else:
+                    log.warning("stopped %s after %.1f s: %r", _describe(task), took, why)
             if finished:
                 self._give_back(w)
             else:

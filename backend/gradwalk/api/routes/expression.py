@@ -8,6 +8,7 @@ SourceErrors, mapped in api/errors.py.
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any, Literal
 
 from anyio import CapacityLimiter
@@ -217,9 +218,10 @@ async def expression(req: ExpressionRequest, limits: LimitsDep, request: Request
         if not req.layout:  # the hop anywhere would cost more than the work
             return Response(dumps(pipeline.respond(req.to_input(), limits)), media_type="application/json")
         job = pipeline.plan(req.to_input(), limits, layout=True)
-        graph, whole = job.run_cached()  # here, when the picture is cached (a class running an example)
+        deadline = time.monotonic() + limits.time_seconds  # one time limit for both parts
+        graph, whole = job.run_cached(deadline)  # here, when the picture is cached (a class running an example)
         if not whole:  # Graphviz (a subprocess, the GIL released meanwhile), in a thread of the server's
-            graph = await compute(job.add_layout, graph, limiter=_small_lane())
+            graph = await compute(job.add_layout, graph, deadline, limiter=_small_lane())
         return Response(dumps(graph), media_type="application/json")
     return await worked(request, task_for(request, req.to_input(), limits, layout=req.layout))
 
