@@ -116,7 +116,9 @@ export class GraphView {
     size();
     new ResizeObserver(() => {
       size();
+      if (this.view) this.overview.load(this.view, this.g, this.overviewSide()); // a rotated phone, a shown stage
       if (this.framing) this.fit(this.framing); // as it was framed, unless the user has panned or zoomed since
+      else this.overview.show(this.needsOverview());
     }).observe(stage);
     // the canvas reads the theme's colours: repaint when it changes
     new MutationObserver(() => { this.colors = null; this.frameSoon(); }).observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
@@ -149,8 +151,7 @@ export class GraphView {
     vp.setAttribute('class', 'viewport');
     if (this.big) this.drawBig(view, g, vp);
     else this.drawSvg(view, g, vp);
-    // the minimap takes at most a fifth of the stage's width and two fifths of its height
-    this.overview.load(view, g, Math.max(120, Math.min(OVERVIEW_SIDE, this.width / 5, (this.height * 2) / 5)));
+    this.overview.load(view, g, this.overviewSide());
     this.fit();
   }
 
@@ -515,6 +516,11 @@ export class GraphView {
     this.overview.show(this.needsOverview());
     if (out && this.overview.on) this.clearOfOverview(out);
     this.apply();
+  }
+
+  /** The minimap's longer side: at most a fifth of the stage's width and two fifths of its height. */
+  overviewSide() {
+    return Math.max(120, Math.min(OVERVIEW_SIDE, this.width / 5, (this.height * 2) / 5));
   }
 
   /** Move the view left until box `vn` (the output) is not under the minimap in the bottom right corner. */
