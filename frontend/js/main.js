@@ -195,6 +195,13 @@ async function showMlpStep(step) {
     training.show(app.mlpResult, app.mlpSpec, { step: rec.steps[i], answer: null });
     return showError(`After ${rec.steps[i]} updates the parameters are not finite (training diverged): that step has no graph.`);
   }
+  if (i === rec.steps.length - 1 && app.mlpResult) { // the trained net itself: nothing to ask
+    setBusy(false);
+    load(app.mlpResult, { viewName: app.byMode.mlp?.view });
+    training.show(app.mlpResult, app.mlpSpec, { step: rec.steps[i], answer: app.mlpResult });
+    training.flagNeurons(app.mlpResult);
+    return;
+  }
   const spec = { ...app.mlpSpec, initial_parameters: rec.parameters[i], steps: 0 };
   setBusy(true);
   try {

@@ -289,8 +289,10 @@ def test_the_step_slider_shows_that_steps_boundary_and_summary(page) -> None:  #
     saved = json.loads(Path(info.value.path()).read_text())
     assert saved["parameters"] == trained["parameter_history"][-1] and saved["loss"] == trained["loss"]
 
-    slide(page, 30)  # back at the end: the trained net again
+    asked = len(posts)
+    page.fill('[name="train-step"]', "30")  # back at the end: the trained net itself, and nothing asked
     panel_at(page, 30)
+    assert len(posts) == asked
     assert page.inner_text(tid("train-at")) == "Trained net: step 30 of 30"
     assert page.inner_text(tid("train-summary")) == final_summary
     assert page.inner_text("#neuron-flags") == final_flags
