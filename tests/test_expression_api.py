@@ -116,6 +116,17 @@ def test_body_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     assert r.status_code == 413
 
 
+def test_the_page_export_takes_a_bigger_body_under_its_own_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Export > HTML posts the graph the page shows, layout included: near export_max_nodes that is over
+    4 MiB, so it has its own limit (max_page_body_bytes), named in its 413."""
+    monkeypatch.setattr(get_settings(), "max_body_bytes", 1000)
+    monkeypatch.setattr(get_settings(), "max_page_body_bytes", 5000)
+    padded = {"graph": {"nodes": []}, "source": "z" * 2000}  # over 1000 bytes, under 5000: let through
+    assert client.post("/api/v1/export/page", json=padded).status_code == 422  # (no layout: refused on its merits)
+    r = client.post("/api/v1/export/page", json={**padded, "source": "z" * 6000})
+    assert r.status_code == 413 and "max_page_body_bytes limit of 5000" in r.json()["detail"][0]["msg"]
+
+
 def test_the_pipeline_gives_the_response() -> None:
     g = respond(Expression("a = 2.0; b = a*a"))
     assert g["output_name"] == "b" and by_label(g)["a"]["grad"] == 4.0

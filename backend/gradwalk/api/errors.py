@@ -127,6 +127,9 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+PAGE_EXPORT = "/api/v1/export/page"
+
+
 class BodyLimit:
     """Pure-ASGI: read the request body up to the limit, reject it early (413) or when it is not strict JSON (422)."""
 
@@ -137,7 +140,10 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        limit = get_settings().max_body_bytes
+        settings = get_settings()
+        page = scope["path"] == PAGE_EXPORT  # the one body that carries a whole laid-out graph
+        name = "max_page_body_bytes" if page else "max_body_bytes"
+        limit: int = getattr(settings, name)
         headers = dict(scope.get("headers") or ())
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         is_json = _is_json(content_type)
@@ -155,7 +161,7 @@ class BodyLimit:
                 await _body(400, [{"msg": "invalid Content-Length header", "type": "http.400"}])(scope, receive, send)
                 return
             if declared > limit:
-                await self.too_large(scope, receive, send, limit)
+                await self.too_large(scope, receive, send, limit, name)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -167,7 +173,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await self.too_large(scope, receive, send, limit)
+                await self.too_large(scope, receive, send, limit, name)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -204,8 +210,8 @@ class BodyLimit:
         )
 
     @staticmethod
-    async def too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        msg = f"the request body is larger than the max_body_bytes limit of {limit} bytes"
+    async def too_large(scope: Scope, receive: Receive, send: Send, limit: int, name: str) -> None:
+        msg = f"the request body is larger than the {name} limit of {limit} bytes"
         await _body(413, [{"msg": msg, "type": "limit.body_bytes", "limit": limit}])(scope, receive, send)
 
 

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
 
     # The service's own knobs.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, description="Largest request body accepted (413 beyond).")
+    max_page_body_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        description="Largest body of POST /api/v1/export/page, which carries the graph the page shows with its"
+        " layout (~0.7 KB a node: export_max_nodes of them pass 4 MiB).",
+    )
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
