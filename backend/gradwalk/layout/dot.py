@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from .layered import MARGIN, NODE_SEP, RANK_SEP, Placement
+from .layered import MARGIN, NODE_SEP, Placement, rank_sep
 from .views import Drawing
 
 BEZIER_SAMPLES = 4  # points per cubic segment
@@ -38,7 +38,7 @@ def _source(d: Drawing) -> str:
     ordering = " ordering=out," if "group" in d.kinds else ""
     lines = [
         "digraph G {",
-        f"graph [rankdir=LR,{ordering} nodesep={NODE_SEP / 72:.3f}, ranksep={RANK_SEP / 72:.3f}];",
+        f"graph [rankdir=LR,{ordering} nodesep={NODE_SEP / 72:.3f}, ranksep={rank_sep(d) / 72:.3f}];",
         'node [fixedsize=true, label=""];',
     ]
     shapes = {"value": "box", "op": "ellipse", "group": "box"}

@@ -28,6 +28,14 @@ from ..progress import tick
 from .views import Drawing
 
 RANK_SEP = 20.0  # tighter than dot's default 36 (0.5 in): the text, not the gaps, gets the screen
+# Between two layers of a collapsed view run every pair's edges (16 x 16 in micrograd's demo): at
+# RANK_SEP they merge into one grey bar; this gap fans them out.
+GROUP_RANK_SEP = 90.0
+
+
+def rank_sep(d: Drawing) -> float:
+    """The gap between ranks: wider in a collapsed (neuron or layer) view."""
+    return GROUP_RANK_SEP if "group" in d.kinds else RANK_SEP
 NODE_SEP = 16.0
 MARGIN = 8.0
 SWEEPS = 3  # barycenter sweeps (down, up, down)
@@ -70,6 +78,7 @@ def _topological(n: int, succ: list[list[int]], indeg: list[int]) -> list[int]:
 def layered_layout(d: Drawing) -> Placement:
     n = len(d)
     widths, heights, op_of = d.widths, d.heights, d.op_of
+    gap = rank_sep(d)
     # Units: every value or group box, with the op node that produces it (draw_dot's
     # small circle) glued to its left in the same rank. Half the boxes, same picture.
     unit_of = list(range(n))
@@ -160,13 +169,13 @@ def layered_layout(d: Drawing) -> Placement:
             o = head[u]
             if o >= 0 and widths[o] > opw:
                 opw = widths[o]
-        vx = left + (opw + RANK_SEP if opw else 0.0) + valw / 2
+        vx = left + (opw + gap if opw else 0.0) + valw / 2
         ox = left + opw / 2
         for u in layer:
             x[units[u]] = vx
             if head[u] >= 0:
                 x[head[u]] = ox
-        left = vx + valw / 2 + RANK_SEP
+        left = vx + valw / 2 + gap
     uy = [0.0] * k
     for layer in wide:
         top = 0.0
@@ -212,7 +221,7 @@ def layered_layout(d: Drawing) -> Placement:
             points.append([[xs + widths[s] / 2, y[s]], [xt - widths[t] / 2, y[t]]])
         else:  # back edge of a cycle
             points.append([[xs - widths[s] / 2, y[s]], [xt + widths[t] / 2, y[t]]])
-    width = max(left - RANK_SEP + MARGIN, 2 * MARGIN)
+    width = max(left - gap + MARGIN, 2 * MARGIN)
     return Placement(x, y, width, max(bottom + MARGIN, 2 * MARGIN), points)
 
 
