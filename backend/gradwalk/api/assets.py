@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -61,7 +62,7 @@ class Assets:
         asset = self.lookup(name.lstrip("/"))
         if asset is None:
             raise HTTPException(404)
-        fresh = asset.etag in _header(scope, b"if-none-match")
+        fresh = asset.etag in Headers(scope=scope).get("if-none-match", "")
         headers = [(b"etag", asset.etag.encode()), (b"content-type", asset.media_type.encode())]
         if fresh:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
@@ -71,9 +72,3 @@ class Assets:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else asset.body})
 
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""

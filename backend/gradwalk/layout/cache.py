@@ -72,13 +72,19 @@ class LayoutCache:
 
     def get(self, key: str) -> Json | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
+            hit = self._hit(key)
+            if hit is None:
                 self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return item[0]
+            return hit
+
+    def _hit(self, key: str) -> Json | None:
+        """The cached layout, counted and made most recent (the lock held)."""
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        self.hits += 1
+        return item[0]
 
     def get_or_claim(self, key: str) -> tuple[Json | None, Claim | None]:
         """(the cached layout, None); or (None, a claim): the caller lays it out and then calls
@@ -87,11 +93,9 @@ class LayoutCache:
         wait for it and share its layout instead of repeating its work: (its layout, None), or
         (None, None) when it failed, and the caller lays it out alone."""
         with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return item[0], None
+            hit = self._hit(key)
+            if hit is not None:
+                return hit, None
             claim = self._pending.get(key)
             if claim is None:
                 claim = self._pending[key] = Claim(key)
@@ -108,7 +112,7 @@ class LayoutCache:
     def finish(self, claim: Claim, layout: Json | None, weight: int = 1) -> None:
         """End `claim`: cache `layout` (unless None) and hand it to the threads waiting on it."""
         if layout is not None:
-            self._put(claim.key, layout, weight)
+            self.put(claim.key, layout, weight)
         with self._lock:
             if self._pending.get(claim.key) is claim:
                 del self._pending[claim.key]
@@ -116,9 +120,6 @@ class LayoutCache:
         claim.done.set()
 
     def put(self, key: str, layout: Json, weight: int) -> None:
-        self._put(key, layout, weight)
-
-    def _put(self, key: str, layout: Json, weight: int) -> None:
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:

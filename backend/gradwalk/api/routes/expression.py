@@ -226,10 +226,6 @@ async def expression(req: ExpressionRequest, limits: LimitsDep, request: Request
     return await worked(request, task_for(request, req.to_input(), limits, layout=req.layout))
 
 
-def _laid_out(inp: pipeline.Expression, limits: Limits) -> bytes:
-    return dumps(pipeline.respond(inp, limits, layout=True))
-
-
 def warm_layouts(limits: Limits) -> None:
     """Lay out the small expression examples into this process's layout cache (at start-up, in
     a thread): the examples menu is what a class runs first, fifty students in the same second,
@@ -237,7 +233,7 @@ def warm_layouts(limits: Limits) -> None:
     for example in EXAMPLES:
         if example.language == "expression" and len(example.source) <= SMALL_SOURCE:
             with contextlib.suppress(Exception):  # a failing example shows its own error when run
-                _laid_out(pipeline.Expression(example.source, None), limits)
+                pipeline.respond(pipeline.Expression(example.source, None), limits, layout=True)
 
 
 _small: CapacityLimiter | None = None
