@@ -20,6 +20,14 @@ def train(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled", timeout=60_000)
 
 
+def download_net(page, path: Path) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """Press "net" (download the trained net as JSON), save it at `path`, and read it."""
+    with page.expect_download() as info:
+        page.click(tid("net-download"))
+    info.value.save_as(path)
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
 def test_picking_moons_fills_the_form_and_trains_to_the_boundary(page) -> None:  # type: ignore[no-untyped-def]
     open_mlp(page)
     page.select_option('[name="dataset"]', "moons")
@@ -82,11 +90,8 @@ def test_samples_round_trip_through_csv(page, tmp_path: Path) -> None:  # type: 
 def test_a_downloaded_net_reloads_with_the_same_loss(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     open_mlp(page)  # the lecture's 3-4-4-1 net, trained
     loss = page.inner_text(tid("train-summary")).split("final loss ")[1].split(" ")[0]
-    with page.expect_download() as info:
-        page.click(tid("net-download"))
     path = tmp_path / "net.json"
-    info.value.save_as(path)
-    saved = json.loads(path.read_text())
+    saved = download_net(page, path)
     assert saved["gradwalk"] == "mlp" and len(saved["parameters"]) == 41
     page.fill('[name="steps"]', "3")  # change the form: the file must bring its own net back
     page.set_input_files(tid("net-file"), str(path))
@@ -94,11 +99,7 @@ def test_a_downloaded_net_reloads_with_the_same_loss(page, tmp_path: Path) -> No
     page.wait_for_function("() => document.querySelector('[name=steps]').value === '0'")
     page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled", timeout=60_000)
     assert f"final loss {loss}" in page.inner_text(tid("train-summary"))
-    with page.expect_download() as again:  # the reloaded net, saved again: the very same numbers
-        page.click(tid("net-download"))
-    path2 = tmp_path / "net2.json"
-    again.value.save_as(path2)
-    reloaded = json.loads(path2.read_text())
+    reloaded = download_net(page, tmp_path / "net2.json")  # the reloaded net, saved again: the very same numbers
     assert reloaded["loss"] == saved["loss"] and reloaded["parameters"] == saved["parameters"]
 
 
@@ -193,11 +194,8 @@ def test_a_net_on_seeded_samples_reloads_onto_the_same_ones(page, tmp_path: Path
     train(page)
     summary = page.inner_text(tid("train-summary"))
     assert "held out" in summary and "80 samples" in summary
-    with page.expect_download() as info:
-        page.click(tid("net-download"))
     path = tmp_path / "moons-net.json"
-    info.value.save_as(path)
-    saved = json.loads(path.read_text())
+    saved = download_net(page, path)
     assert saved["spec"]["seed"] == 3
     page.fill('[name="seed"]', "7")  # change the form: the file must bring its own samples back
     with page.expect_request(lambda r: r.url.endswith("/api/v1/mlp") and r.method == "POST") as req:
@@ -207,11 +205,7 @@ def test_a_net_on_seeded_samples_reloads_onto_the_same_ones(page, tmp_path: Path
     page.wait_for_function("() => !document.querySelector('[data-testid=run]').disabled", timeout=60_000)
     assert page.input_value('[name="seed"]') == "3"
     assert page.inner_text(tid("train-summary")) == summary  # loss, accuracy, held out: the same samples
-    with page.expect_download() as again:
-        page.click(tid("net-download"))
-    path2 = tmp_path / "moons-net2.json"
-    again.value.save_as(path2)
-    reloaded = json.loads(path2.read_text())
+    reloaded = download_net(page, tmp_path / "moons-net2.json")
     assert reloaded["loss"] == saved["loss"] and reloaded["parameters"] == saved["parameters"]
 
 
@@ -246,7 +240,7 @@ def panel_at(page, step: int) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(f"() => document.querySelector('#train-panel').dataset.step === '{step}'")
 
 
-def test_the_step_slider_shows_that_steps_boundary_and_summary(page) -> None:  # type: ignore[no-untyped-def]
+def test_the_step_slider_shows_that_steps_boundary_and_summary(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     posts = mlp_posts(page)
     open_mlp(page)
     page.select_option('[name="dataset"]', "moons")
@@ -284,9 +278,7 @@ def test_the_step_slider_shows_that_steps_boundary_and_summary(page) -> None:  #
     # the charts keep the whole history, their cursor at step 2
     assert page.locator("#grad-flow polyline").count() == 3 and page.locator("#grad-flow .cursor").count() == 1
     assert len(page.get_attribute("[data-testid=loss-chart] polyline", "points").split()) == 31  # type: ignore[union-attr]
-    with page.expect_download() as info:  # the training's answer is still the trained net's, not step 2's
-        page.click(tid("net-download"))
-    saved = json.loads(Path(info.value.path()).read_text())
+    saved = download_net(page, tmp_path / "trained.json")  # the training's answer is still the trained net's
     assert saved["parameters"] == trained["parameter_history"][-1] and saved["loss"] == trained["loss"]
 
     asked = len(posts)
